@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: GPL-2.0
+# xlb — one build entry. `make help` lists the targets.
+
+OUTPUT  ?= build
+SAN     ?= 0
+ifeq ($(SAN),1)
+OUTPUT  := $(OUTPUT)/san
+endif
+
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-9s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+PKGS       := libbpf json-c libmnl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifeq ($(PKG_LIBS),)
+PKG_LIBS   := -lbpf -ljson-c -lmnl
+endif
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+	   -Iinclude -Ictl -I$(OUTPUT) $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lelf -lz
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Iinclude -I. -Ibpf
+
+# ---- sources ---------------------------------------------------------------
+BPF_SRCS   := bpf/xlb.bpf.c
+BPF_HDRS   := $(wildcard bpf/*.h) include/xlb/abi.h
+LIB_SRCS   := $(filter-out ctl/xlbd.c ctl/xlbctl.c,$(wildcard ctl/*.c))
+LIB_HDRS   := $(wildcard ctl/*.h) include/xlb/abi.h
+LIB_OBJS   := $(patsubst ctl/%.c,$(OUTPUT)/ctl/%.o,$(LIB_SRCS))
+LIBXLB     := $(OUTPUT)/libxlb.a
+SKEL       := $(OUTPUT)/xlb.skel.h
+BPF_OBJ    := $(OUTPUT)/xlb.bpf.o
+
+TEST_PROGS_SRCS := $(wildcard selftests/bpf/progs/*.bpf.c)
+TEST_SKELS := $(patsubst selftests/bpf/progs/%.bpf.c,$(OUTPUT)/selftests/%.skel.h,$(TEST_PROGS_SRCS))
+
+UNIT_SRCS  := $(wildcard selftests/unit/*.c)
+BPFT_SRCS  := $(wildcard selftests/bpf/*.c)
+BENCH_SRCS := $(wildcard selftests/bench/*.c)
+UNIT_BIN   := $(OUTPUT)/selftests/unit_tests
+BPFT_BIN   := $(OUTPUT)/selftests/bpf_tests
+BENCH_BINS := $(patsubst selftests/bench/%.c,$(OUTPUT)/selftests/bench_%,$(BENCH_SRCS))
+
+BINS := $(OUTPUT)/xlbd $(OUTPUT)/xlbctl
+
+.PHONY: all
+all: $(BINS) $(BPF_OBJ)
+
+# ---- BPF -------------------------------------------------------------------
+$(OUTPUT)/%.bpf.tmp.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$(@F))
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.bpf.o: $(OUTPUT)/%.bpf.tmp.o
+	$(call msg,GEN-OBJ,$(@F))
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$(@F))
+	$(Q)$(BPFTOOL) gen skeleton $< name xlb > $@
+
+$(OUTPUT)/selftests/%.bpf.o: selftests/bpf/progs/%.bpf.c $(BPF_HDRS) vmlinux.h | $(OUTPUT)/selftests
+	$(call msg,BPF,$(@F))
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(OUTPUT)/selftests/%.skel.h: $(OUTPUT)/selftests/%.bpf.o
+	$(call msg,GEN-SKEL,$(@F))
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+# ---- user space ------------------------------------------------------------
+$(OUTPUT)/ctl/%.o: ctl/%.c $(LIB_HDRS) $(SKEL) | $(OUTPUT)/ctl
+	$(call msg,CC,$(@F))
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBXLB): $(LIB_OBJS)
+	$(call msg,AR,$(@F))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/xlbd: ctl/xlbd.c $(LIBXLB) $(LIB_HDRS) $(SKEL)
+	$(call msg,CC,$(@F))
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBXLB) $(LDLIBS) -o $@
+
+$(OUTPUT)/xlbctl: ctl/xlbctl.c $(LIBXLB) $(LIB_HDRS) $(SKEL)
+	$(call msg,CC,$(@F))
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIBXLB) $(LDLIBS) -o $@
+
+# ---- tests -----------------------------------------------------------------
+TEST_CFLAGS := $(CFLAGS) -I$(OUTPUT)/selftests -Iselftests -Wno-missing-field-initializers
+
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard selftests/unit/*.h) $(LIBXLB) | $(OUTPUT)/selftests
+	$(call msg,CC,$(@F))
+	$(Q)$(CC) $(TEST_CFLAGS) $(LDFLAGS) $(UNIT_SRCS) $(LIBXLB) $(LDLIBS) -lcriterion -o $@
+
+$(BPFT_BIN): $(BPFT_SRCS) $(wildcard selftests/bpf/*.h) $(LIBXLB) $(SKEL) $(TEST_SKELS) | $(OUTPUT)/selftests
+	$(call msg,CC,$(@F))
+	$(Q)$(CC) $(TEST_CFLAGS) $(LDFLAGS) $(BPFT_SRCS) $(LIBXLB) $(LDLIBS) -lcriterion -o $@
+
+$(OUTPUT)/selftests/bench_%: selftests/bench/%.c $(wildcard selftests/bench/*.h) $(wildcard selftests/bpf/*.h) $(LIBXLB) $(SKEL) $(TEST_SKELS) | $(OUTPUT)/selftests
+	$(call msg,CC,$(@F))
+	$(Q)$(CC) $(TEST_CFLAGS) $(LDFLAGS) $< $(LIBXLB) $(LDLIBS) -o $@
+
+.PHONY: deps
+deps:
+	$(Q)bash scripts/deps.sh
+
+.PHONY: check check-unit check-bpf check-netns tests
+tests: all $(UNIT_BIN) $(BPFT_BIN) $(BENCH_BINS)
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)bash selftests/run.sh $(OUTPUT) unit bpf netns
+
+check-unit: $(UNIT_BIN)
+	$(Q)bash selftests/run.sh $(OUTPUT) unit
+
+check-bpf: $(BPFT_BIN)
+	$(Q)bash selftests/run.sh $(OUTPUT) bpf
+
+check-netns: all
+	$(Q)bash selftests/run.sh $(OUTPUT) netns
+
+.PHONY: bench
+bench: $(BENCH_BINS) all
+	$(Q)bash selftests/bench/run.sh $(OUTPUT)
+
+.PHONY: demo
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash scripts/demo.sh $(OUTPUT)
+
+.PHONY: vmlinux
+vmlinux:
+	$(call msg,GEN,vmlinux.h)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
+
+.PHONY: install
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/xlb
+	install -m 0755 $(OUTPUT)/xlbd $(OUTPUT)/xlbctl $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(PREFIX)/lib/xlb/
+
+$(OUTPUT) $(OUTPUT)/ctl $(OUTPUT)/selftests:
+	$(Q)mkdir -p $@
+
+.PHONY: clean
+clean:
+	$(call msg,CLEAN,build)
+	$(Q)rm -rf build $(if $(filter build%,$(OUTPUT)),,$(OUTPUT))
+
+.PHONY: help
+help:
+	@echo 'make            build xlbd, xlbctl and the XDP object into $(OUTPUT)/'
+	@echo 'make check      install missing packages, run unit + bpf + netns tests'
+	@echo 'make check-unit | check-bpf | check-netns   one suite'
+	@echo 'make demo       run the namespace lab demo (root)'
+	@echo 'make bench      print data-plane and controller figures'
+	@echo 'make vmlinux    regenerate vmlinux.h from the running kernel'
+	@echo 'make install    install to $$(DESTDIR)$$(PREFIX)'
+	@echo 'V=1 shows commands, SAN=1 builds with ASan+UBSan into $(OUTPUT)/san'
