@@ -46,6 +46,12 @@ endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -I. -Ibpf
 
+# Maglev table size (a prime), shared by both sides: make XLB_MAGLEV_SIZE=251
+ifdef XLB_MAGLEV_SIZE
+CFLAGS     += -DXLB_MAGLEV_SIZE=$(XLB_MAGLEV_SIZE)
+BPF_CFLAGS += -DXLB_MAGLEV_SIZE=$(XLB_MAGLEV_SIZE)
+endif
+
 # ---- sources ---------------------------------------------------------------
 BPF_SRCS   := bpf/xlb.bpf.c
 BPF_HDRS   := $(wildcard bpf/*.h) include/xlb/abi.h

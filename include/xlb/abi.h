@@ -79,7 +79,6 @@ enum xlb_reason {
 	XLB_R_DROP_NO_NEIGH,     /* DR mode: next hop not resolved */
 	XLB_R_DROP_FIB,          /* no route to the backend / client */
 	XLB_R_DROP_NAT_PORTS,    /* no free SNAT port for a new flow */
-	XLB_R_DROP_TTL,          /* TTL / hop limit would reach zero (NAT) */
 	XLB_R_MAX,
 };
 
