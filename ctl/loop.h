@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h> /* EPOLLIN, EPOLLOUT for callers */
 
 struct xlb_loop;
 
