@@ -100,9 +100,12 @@ $(OUTPUT)/selftests/%.skel.h: $(OUTPUT)/selftests/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
 # ---- user space ------------------------------------------------------------
-$(OUTPUT)/ctl/%.o: ctl/%.c $(LIB_HDRS) $(SKEL) | $(OUTPUT)/ctl
+$(OUTPUT)/ctl/%.o: ctl/%.c $(LIB_HDRS) | $(OUTPUT)/ctl
 	$(call msg,CC,$(@F))
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# only the loader needs the generated skeleton
+$(OUTPUT)/ctl/maps.o: $(SKEL)
 
 $(LIBXLB): $(LIB_OBJS)
 	$(call msg,AR,$(@F))
