@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Health probes on the event loop: tcp connect, http GET, exec script. All
+ * non-blocking, any number at once, no threads. Probes are sourced from the
+ * node itself with ordinary sockets.
+ *
+ * A probe reports once, through its callback, from the loop (never from
+ * inside xlb_probe_start()). Once the callback has run, or after
+ * xlb_probe_cancel(), the caller must forget the probe pointer: the probe
+ * releases itself (an exec probe's child is SIGKILLed on timeout/cancel and
+ * reaped through its pidfd later, so no zombie remains).
+ */
+#ifndef XLB_PROBE_H
+#define XLB_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xlb/abi.h>
+
+#include "config.h"
+#include "loop.h"
+
+#define XLB_PROBE_DETAIL_MAX 96
+#define XLB_PROBE_HTTP_MAX   4096 /* bytes of a response that are read */
+
+struct xlb_probe_result {
+	bool ok;
+	/* "connected", "status 200", "status 503", "connect: Connection refused",
+	 * "timeout (connect)", "exit 1", "killed by signal 9", ... */
+	char detail[XLB_PROBE_DETAIL_MAX];
+};
+
+typedef void (*xlb_probe_cb)(void *arg, const struct xlb_probe_result *res);
+
+struct xlb_probe;
+
+/*
+ * Start one check of type @hc->type (tcp, http or exec) against @addr port
+ * @port (hc->port, when set, wins). A check still running after @timeout_ms
+ * fails with "timeout". @hc is copied; it need not outlive the call.
+ * Returns 0 and *@out, or -errno (nothing started, @cb not called).
+ */
+int xlb_probe_start(struct xlb_loop *loop, const struct xlb_hc_cfg *hc,
+		    const struct xlb_ip *addr, uint16_t port, uint32_t timeout_ms,
+		    xlb_probe_cb cb, void *arg, struct xlb_probe **out);
+
+/*
+ * Run `/bin/sh -c '<script> "$@"' @argv0 @args...` in a new process group
+ * with stdin/stdout/stderr on /dev/null and default signal dispositions.
+ * The arguments are passed as positional parameters, never spliced into the
+ * shell text. Exit status 0 is success. At @timeout_ms the whole process
+ * group is SIGKILLed and the result is "timeout". @cb may be NULL (fire and
+ * forget: the child is still reaped).
+ */
+int xlb_probe_exec(struct xlb_loop *loop, const char *script, const char *argv0,
+		   const char *const *args, size_t nargs, uint32_t timeout_ms,
+		   xlb_probe_cb cb, void *arg, struct xlb_probe **out);
+
+/* Stop @p without calling its callback. NULL is a no-op. */
+void xlb_probe_cancel(struct xlb_probe *p);
+
+/* Probes alive, including exec children not yet reaped (for tests). */
+unsigned long xlb_probe_live(void);
+
+/* "192.0.2.1:80", "[2001:db8::1]:80"; @len >= 56. Returns @buf. */
+const char *xlb_probe_addr_str(const struct xlb_ip *ip, uint16_t port, char *buf, size_t len);
+
+#endif /* XLB_PROBE_H */
