@@ -195,7 +195,7 @@ static bool on_fail(struct xlb_backend_health *h, const struct xlb_health_event 
 static bool on_params(struct xlb_backend_health *h, const struct xlb_health_event *ev)
 {
 	const struct xlb_health_params *np = ev->params;
-	bool was = h->healthy, backup_changed, woke = false;
+	bool was = h->healthy, was_locked = locked(h), backup_changed, woke = false;
 
 	if (!np)
 		return false;
@@ -219,7 +219,8 @@ static bool on_params(struct xlb_backend_health *h, const struct xlb_health_even
 	if (!h->p.active && !h->healthy && !locked(h)) {
 		/* Nothing would ever bring it back: no check runs. */
 		h->healthy = true;
-		woke = commit(h, was, ev->now_ms, "health check removed");
+		woke = commit(h, was, ev->now_ms, "%s", was_locked ? "max_fails turned off" :
+			      "health check removed");
 	}
 	return woke || backup_changed;
 }
