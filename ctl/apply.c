@@ -529,6 +529,7 @@ int xlb_state_apply(struct xlb_state *st, struct xlb_cfg *cfg, struct xlb_cfg_di
 		if (diff->node_changed) {
 			xlb_errors_add(errs, "%s: node: changing the node section needs a restart "
 				       "of xlbd", cfg->path);
+			xlb_config_free(cfg);
 			return -EINVAL;
 		}
 	} else {
@@ -536,8 +537,10 @@ int xlb_state_apply(struct xlb_state *st, struct xlb_cfg *cfg, struct xlb_cfg_di
 	}
 
 	ns = calloc(n ? n : 1, sizeof(*ns));
-	if (!ns)
+	if (!ns) {
+		xlb_config_free(cfg);
 		return -ENOMEM;
+	}
 	for (i = 0; i < n; i++)
 		ns[i].new_fd = -1;
 
@@ -697,6 +700,7 @@ have_id:;
 	return err;
 fail:
 	rollback(st, ns, n);
+	xlb_config_free(cfg);
 	return err ? err : -EINVAL;
 }
 

@@ -56,9 +56,10 @@ int xlb_state_recover(struct xlb_state *st);
 /*
  * Make @cfg the running configuration. Everything that can fail (id
  * allocation, table creation) happens before the first visible map write;
- * on failure nothing changed and a message is added to @errs. On success
- * the state takes ownership of @cfg (the old one is freed) and @diff says
- * what changed. Unchanged services keep their table untouched.
+ * on failure nothing changed and a message is added to @errs. The state
+ * always takes ownership of @cfg: it becomes the running configuration (the
+ * old one is freed) or, when refused, is freed. @diff says what changed.
+ * Unchanged services keep their table untouched.
  */
 int xlb_state_apply(struct xlb_state *st, struct xlb_cfg *cfg, struct xlb_cfg_diff *diff,
 		    struct xlb_errors *errs);

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xlbd — the xlb controller. One event loop: the control socket, signals
+ * (SIGHUP reload, SIGTERM/SIGINT shutdown), health probes and VRRP all run
+ * from it; nothing blocks and no thread is started.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+
+#include "apply.h"
+#include "config.h"
+#include "ctlsock.h"
+#include "log.h"
+#include "loop.h"
+#include "maps.h"
+#include "status.h"
+
+struct xlbd {
+	const char *config_path;
+	unsigned int dp_flags;
+	struct xlb_loop *loop;
+	struct xlb_dp *dp;
+	struct xlb_state *st;
+	struct xlb_ctlsock *cs;
+	int sigfd;
+	int exit_code;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: xlbd --config FILE [options]\n"
+		"\n"
+		"Run the xlb controller in the foreground: load the XDP program, pin its maps\n"
+		"under /sys/fs/bpf/xlb/<node>/, apply the configuration, health-check the\n"
+		"backends, run VRRP, and serve xlbctl on the control socket.\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE   configuration file (JSON, see xlb.json(5) / README)\n"
+		"  -t, --check         validate the configuration and exit (like xlbctl validate)\n"
+		"      --reset-maps    discard pinned maps whose layout does not match this\n"
+		"                      build (established flows are lost) instead of refusing\n"
+		"  -v, --verbose       more logging; -vv also shows libbpf's messages\n"
+		"  -h, --help          this text\n"
+		"\n"
+		"Signals: SIGHUP reloads the configuration file (refused whole if invalid;\n"
+		"the running configuration keeps serving), SIGTERM/SIGINT shut down cleanly.\n"
+		"Exit status: 0 after a clean shutdown, 1 on a fatal error.\n");
+}
+
+static void log_errors(const struct xlb_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		pr_warn("%s\n", e->msg[i]);
+}
+
+static void log_diff(const char *what, const struct xlb_cfg_diff *d)
+{
+	pr_info("%s: services +%d -%d ~%d, backends +%d -%d, reweighted %d, changed %d\n", what,
+		d->services_added, d->services_removed, d->services_changed, d->backends_added,
+		d->backends_removed, d->backends_reweighted, d->backends_changed);
+}
+
+static struct json_object *diff_json(const struct xlb_cfg_diff *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "services_added", json_object_new_int(d->services_added));
+	json_object_object_add(o, "services_removed", json_object_new_int(d->services_removed));
+	json_object_object_add(o, "services_changed", json_object_new_int(d->services_changed));
+	json_object_object_add(o, "backends_added", json_object_new_int(d->backends_added));
+	json_object_object_add(o, "backends_removed", json_object_new_int(d->backends_removed));
+	json_object_object_add(o, "backends_reweighted",
+			       json_object_new_int(d->backends_reweighted));
+	json_object_object_add(o, "backends_changed", json_object_new_int(d->backends_changed));
+	return o;
+}
+
+/*
+ * Validate and apply @cfg (consumed). On refusal the running configuration
+ * is untouched; the errors go to the log and into @reply when given.
+ */
+static int apply_cfg(struct xlbd *d, struct xlb_cfg *cfg, struct xlb_errors *errs,
+		     struct xlb_cfg_diff *diff)
+{
+	const struct xlb_cfg *cur = xlb_state_cfg(d->st);
+
+	if (cur && cfg->n_vrrp != cur->n_vrrp) {
+		xlb_errors_add(errs, "%s: vrrp: changing VRRP instances needs a restart of xlbd",
+			       cfg->path);
+		xlb_config_free(cfg);
+		return -EINVAL;
+	}
+	return xlb_state_apply(d->st, cfg, diff, errs); /* consumes cfg */
+}
+
+static struct json_object *ctl_apply(struct xlbd *d, const struct xlb_ctl_req *req)
+{
+	struct xlb_errors errs = { 0 };
+	struct xlb_cfg_diff diff = { 0 };
+	struct xlb_cfg *cfg = NULL;
+	struct json_object *r;
+	int err;
+
+	err = xlb_config_parse(req->config, req->config_len, req->origin, &cfg, &errs);
+	if (!err)
+		err = apply_cfg(d, cfg, &errs, &diff);
+	if (err) {
+		if (!errs.n)
+			xlb_errors_add(&errs, "%s: apply failed: %s", req->origin, strerror(-err));
+		pr_warn("apply of %s refused; the running configuration is unchanged\n",
+			req->origin);
+		log_errors(&errs);
+		r = xlb_ctl_error_reply((const char *const *)errs.msg, errs.n);
+		xlb_errors_free(&errs);
+		return r;
+	}
+	log_diff("applied", &diff);
+	r = json_object_new_object();
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	json_object_object_add(r, "changes", diff_json(&diff));
+	return r;
+}
+
+static int reload(struct xlbd *d, struct xlb_errors *errs)
+{
+	struct xlb_cfg_diff diff = { 0 };
+	struct xlb_cfg *cfg = NULL;
+	int err;
+
+	err = xlb_config_load(d->config_path, &cfg, errs);
+	if (!err)
+		err = apply_cfg(d, cfg, errs, &diff);
+	if (err) {
+		pr_warn("reload of %s refused; the running configuration is unchanged\n",
+			d->config_path);
+		log_errors(errs);
+		return err;
+	}
+	log_diff("reloaded", &diff);
+	return 0;
+}
+
+static struct json_object *ok_reply(void)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	return r;
+}
+
+static struct json_object *ctl_handler(void *arg, const struct xlb_ctl_req *req)
+{
+	struct xlbd *d = arg;
+	struct xlb_errors errs = { 0 };
+	struct json_object *r;
+	const char *msg;
+
+	switch (req->cmd) {
+	case XLB_CTL_STATUS:
+		r = xlb_status_json(d->st, d->dp, NULL, NULL);
+		json_object_object_add(r, "ok", json_object_new_boolean(1));
+		return r;
+	case XLB_CTL_APPLY:
+		return ctl_apply(d, req);
+	case XLB_CTL_RELOAD:
+		if (reload(d, &errs)) {
+			r = xlb_ctl_error_reply((const char *const *)errs.msg, errs.n);
+			xlb_errors_free(&errs);
+			return r;
+		}
+		return ok_reply();
+	case XLB_CTL_BACKEND:
+		msg = "backend actions need the health manager, which this xlbd lacks";
+		return xlb_ctl_error_reply(&msg, 1);
+	}
+	msg = "unknown command";
+	return xlb_ctl_error_reply(&msg, 1);
+}
+
+static void signal_cb(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct xlbd *d = arg;
+	struct signalfd_siginfo si;
+	struct xlb_errors errs = { 0 };
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			pr_info("SIGHUP: reloading %s\n", d->config_path);
+			reload(d, &errs);
+			xlb_errors_free(&errs);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			pr_info("%s: shutting down\n", strsignal(si.ssi_signo));
+			xlb_loop_stop(loop);
+			break;
+		}
+	}
+}
+
+static int setup_signals(struct xlbd *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0)
+		return -errno;
+	return xlb_loop_add_fd(d->loop, d->sigfd, EPOLLIN, signal_cb, d);
+}
+
+static int run(struct xlbd *d)
+{
+	struct xlb_errors errs = { 0 };
+	struct xlb_cfg_diff diff = { 0 };
+	struct xlb_cfg *cfg = NULL;
+	const struct xlb_node_cfg *node;
+	bool reused = false, keep;
+	int err;
+
+	err = xlb_config_load(d->config_path, &cfg, &errs);
+	if (err) {
+		log_errors(&errs);
+		pr_warn("%s: configuration refused (%zu error%s)\n", d->config_path, errs.n,
+			errs.n == 1 ? "" : "s");
+		xlb_errors_free(&errs);
+		return err;
+	}
+	node = &cfg->node;
+	d->loop = xlb_loop_new();
+	if (!d->loop) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = setup_signals(d);
+	if (err) {
+		pr_warn("signals: %s\n", strerror(-err));
+		goto out;
+	}
+	err = xlb_dp_load(node, d->dp_flags, &d->dp, &reused);
+	if (err)
+		goto out;
+	pr_info("maps pinned in %s%s\n", xlb_dp_pin_dir(d->dp),
+		reused ? " (reused from an earlier run: flows kept)" : "");
+	err = xlb_dp_write_config(d->dp, node);
+	if (err) {
+		pr_warn("write config map: %s\n", strerror(-err));
+		goto out;
+	}
+	d->st = xlb_state_new(d->dp, NULL, NULL);
+	if (!d->st) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (reused) {
+		err = xlb_state_recover(d->st);
+		if (err) {
+			pr_warn("reading pinned state: %s\n", strerror(-err));
+			goto out;
+		}
+	}
+	err = xlb_ctlsock_open(d->loop, node->control_socket, ctl_handler, d, &d->cs);
+	if (err) {
+		pr_warn("control socket %s: %s\n", node->control_socket, strerror(-err));
+		goto out;
+	}
+	err = xlb_state_apply(d->st, cfg, &diff, &errs);
+	cfg = NULL; /* consumed by the state */
+	if (err) {
+		log_errors(&errs);
+		xlb_errors_free(&errs);
+		goto out;
+	}
+	node = &xlb_state_cfg(d->st)->node;
+	log_diff("configured", &diff);
+
+	if (!xlb_state_cfg(d->st)->n_vrrp) {
+		err = xlb_dp_attach(d->dp, node->interface, node->xdp_mode);
+		if (err)
+			goto out;
+	}
+	pr_info("running: node %s on %s, %zu service%s, control socket %s\n", node->name,
+		node->interface, xlb_state_n_services(d->st),
+		xlb_state_n_services(d->st) == 1 ? "" : "s", node->control_socket);
+	err = xlb_loop_run(d->loop);
+	if (err)
+		pr_warn("event loop: %s\n", strerror(-err));
+out:
+	keep = d->st && xlb_state_cfg(d->st) ? xlb_state_cfg(d->st)->node.keep_maps : true;
+	xlb_ctlsock_close(d->cs);
+	if (d->dp)
+		xlb_dp_detach(d->dp);
+	if (d->st && !keep)
+		xlb_state_clear_dp(d->st);
+	xlb_state_free(d->st);
+	if (d->dp) {
+		xlb_dp_close(d->dp, !keep);
+		if (!keep)
+			pr_info("pinned maps removed (keep_maps is false)\n");
+	}
+	xlb_config_free(cfg);
+	if (d->sigfd > 0)
+		close(d->sigfd);
+	xlb_loop_free(d->loop);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 't' },
+		{ "reset-maps", no_argument, NULL, 'R' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct xlbd d = { .sigfd = -1 };
+	int c, verbose = 0, check = 0, err;
+
+	xlb_log_set_ident("xlbd");
+	while ((c = getopt_long(argc, argv, "c:tvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': d.config_path = optarg; break;
+		case 't': check = 1; break;
+		case 'R': d.dp_flags |= XLB_DP_RESET; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind != argc || !d.config_path) {
+		fprintf(stderr, "xlbd: %s\n", optind != argc ? "unexpected argument" :
+			"--config FILE is required");
+		usage(stderr);
+		return 1;
+	}
+	xlb_log_set_level(verbose ? XLB_LOG_DEBUG : XLB_LOG_INFO);
+	xlb_log_libbpf(verbose > 1);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (check) {
+		struct xlb_errors errs = { 0 };
+		struct xlb_cfg *cfg = NULL;
+
+		err = xlb_config_load(d.config_path, &cfg, &errs);
+		log_errors(&errs);
+		xlb_errors_free(&errs);
+		xlb_config_free(cfg);
+		if (!err)
+			printf("%s: ok\n", d.config_path);
+		return err ? 1 : 0;
+	}
+	err = run(&d);
+	return err ? EXIT_FAILURE : 0;
+}
