@@ -273,7 +273,7 @@ static int alloc_be_id(struct xlb_state *st, uint32_t *id)
 
 /* ---- planning ------------------------------------------------------------------ */
 
-static size_t plan_from_config(const struct xlb_service_cfg *svc, struct xlb_health_plan_entry *out)
+size_t xlb_plan_from_config(const struct xlb_service_cfg *svc, struct xlb_health_plan_entry *out)
 {
 	size_t i, primaries = 0, n = 0;
 
@@ -333,7 +333,7 @@ static int plan_service(struct xlb_state *st, struct svc_state *s)
 	pe = calloc(n ? n : 1, sizeof(*pe));
 	if (!pe)
 		return -ENOMEM;
-	in = st->plan ? st->plan(st->plan_arg, s->cfg, pe) : plan_from_config(s->cfg, pe);
+	in = st->plan ? st->plan(st->plan_arg, s->cfg, pe) : xlb_plan_from_config(s->cfg, pe);
 	for (i = 0; i < n; i++) {
 		s->be[i].in_table = pe[i].in_table;
 		s->be[i].dp_state = pe[i].dp_state;

@@ -44,6 +44,9 @@ struct xlb_svc_view {
 	const struct xlb_be_view *be;   /* cfg->n_backends entries */
 };
 
+/* The config-only plan (what xlb_plan_fn defaults to). */
+size_t xlb_plan_from_config(const struct xlb_service_cfg *svc, struct xlb_health_plan_entry *out);
+
 struct xlb_state *xlb_state_new(struct xlb_dp *dp, xlb_plan_fn plan, void *plan_arg);
 void xlb_state_free(struct xlb_state *st);
 

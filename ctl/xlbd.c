@@ -16,6 +16,7 @@
 #include "apply.h"
 #include "config.h"
 #include "ctlsock.h"
+#include "health_mgr.h"
 #include "log.h"
 #include "loop.h"
 #include "maps.h"
@@ -28,9 +29,31 @@ struct xlbd {
 	struct xlb_dp *dp;
 	struct xlb_state *st;
 	struct xlb_ctlsock *cs;
+	struct xlb_health_mgr *health;
 	int sigfd;
 	int exit_code;
 };
+
+/* Health decides which backends are in each table (apply.c calls this). */
+static size_t plan_cb(void *arg, const struct xlb_service_cfg *svc,
+		      struct xlb_health_plan_entry *out)
+{
+	struct xlbd *d = arg;
+	int n = d->health ? xlb_health_service_plan(d->health, svc->name, out, svc->n_backends)
+			  : -ENOENT;
+
+	return n >= 0 ? (size_t)n : xlb_plan_from_config(svc, out);
+}
+
+static void health_changed(void *arg, const char *service)
+{
+	struct xlbd *d = arg;
+	int err = xlb_state_replan(d->st, service);
+
+	if (err)
+		pr_warn("%s: rewriting the data plane after a health change: %s\n", service,
+			strerror(-err));
+}
 
 static void usage(FILE *f)
 {
@@ -92,6 +115,7 @@ static int apply_cfg(struct xlbd *d, struct xlb_cfg *cfg, struct xlb_errors *err
 		     struct xlb_cfg_diff *diff)
 {
 	const struct xlb_cfg *cur = xlb_state_cfg(d->st);
+	int err;
 
 	if (cur && cfg->n_vrrp != cur->n_vrrp) {
 		xlb_errors_add(errs, "%s: vrrp: changing VRRP instances needs a restart of xlbd",
@@ -99,7 +123,16 @@ static int apply_cfg(struct xlbd *d, struct xlb_cfg *cfg, struct xlb_errors *err
 		xlb_config_free(cfg);
 		return -EINVAL;
 	}
-	return xlb_state_apply(d->st, cfg, diff, errs); /* consumes cfg */
+	/* Health first, so the new tables are planned with the new backend set. */
+	if (d->health && xlb_health_update(d->health, cfg)) {
+		xlb_errors_add(errs, "%s: out of memory tracking backend health", cfg->path);
+		xlb_config_free(cfg);
+		return -ENOMEM;
+	}
+	err = xlb_state_apply(d->st, cfg, diff, errs); /* consumes cfg */
+	if (err && d->health && xlb_health_update(d->health, xlb_state_cfg(d->st)))
+		pr_warn("restoring health tracking after a refused config failed\n");
+	return err;
 }
 
 static struct json_object *ctl_apply(struct xlbd *d, const struct xlb_ctl_req *req)
@@ -130,6 +163,14 @@ static struct json_object *ctl_apply(struct xlbd *d, const struct xlb_ctl_req *r
 	return r;
 }
 
+static struct json_object *ok_reply(void)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	return r;
+}
+
 static int reload(struct xlbd *d, struct xlb_errors *errs)
 {
 	struct xlb_cfg_diff diff = { 0 };
@@ -149,12 +190,86 @@ static int reload(struct xlbd *d, struct xlb_errors *errs)
 	return 0;
 }
 
-static struct json_object *ok_reply(void)
-{
-	struct json_object *r = json_object_new_object();
+struct extra_find {
+	const char *service;
+	const struct xlb_backend_cfg *b;
+	struct xlb_be_extra *out;
+	char buf[3][160];
+};
 
-	json_object_object_add(r, "ok", json_object_new_boolean(1));
-	return r;
+static int extra_one(void *arg, const struct xlb_backend_status *bs)
+{
+	struct extra_find *f = arg;
+	uint64_t now = xlb_now_ms();
+
+	if (strcmp(bs->service, f->service) || bs->port != f->b->port ||
+	    !xlb_ip_equal(&bs->addr, &f->b->addr))
+		return 0;
+	f->out->state = xlb_backend_state_str(bs->state);
+	if (bs->last_probe_ms) {
+		snprintf(f->buf[0], sizeof(f->buf[0]), "%s %s: %s", bs->check,
+			 bs->last_ok ? "ok" : "failed", bs->last_detail ? bs->last_detail : "");
+		f->out->last_result = f->buf[0];
+	} else if (!bs->active) {
+		f->out->last_result = "no active check";
+	}
+	if (bs->change_reason && bs->change_reason[0]) {
+		snprintf(f->buf[1], sizeof(f->buf[1]), "%s", bs->change_reason);
+		f->out->reason = f->buf[1];
+	}
+	f->out->changed_ms_ago = bs->changed_ms && now >= bs->changed_ms ? (int64_t)(now - bs->changed_ms) : -1;
+	return 1;
+}
+
+/* Health details of one backend for the status document. */
+static void health_extra(void *arg, const char *service, const struct xlb_backend_cfg *b,
+			 struct xlb_be_extra *out)
+{
+	static struct extra_find f; /* strings must outlive this call */
+	struct xlbd *d = arg;
+
+	memset(&f, 0, sizeof(f));
+	f.service = service;
+	f.b = b;
+	f.out = out;
+	xlb_health_foreach(d->health, extra_one, &f);
+}
+
+static struct json_object *ctl_backend(struct xlbd *d, const struct xlb_ctl_req *req)
+{
+	static const enum xlb_admin_action map[] = {
+		[XLB_ACT_DRAIN] = XLB_ADMIN_DRAIN,
+		[XLB_ACT_ENABLE] = XLB_ADMIN_ENABLE,
+		[XLB_ACT_DISABLE] = XLB_ADMIN_DISABLE,
+	};
+	struct xlb_ip ip;
+	char msg[256];
+	const char *m = msg;
+	int n, err;
+
+	if (xlb_ip_parse(req->address, &ip)) {
+		snprintf(msg, sizeof(msg), "backend: \"%.64s\" is not an IP address", req->address);
+		return xlb_ctl_error_reply(&m, 1);
+	}
+	n = xlb_health_admin(d->health, req->service, &ip, req->port, map[req->action]);
+	if (n < 0) {
+		snprintf(msg, sizeof(msg), "backend: service \"%.64s\" has no backend %.64s%s%.0u",
+			 req->service, req->address, req->port ? " port " : "", req->port);
+		return xlb_ctl_error_reply(&m, 1);
+	}
+	err = xlb_state_replan(d->st, req->service);
+	if (err) {
+		snprintf(msg, sizeof(msg), "backend: rewriting the data plane: %s", strerror(-err));
+		return xlb_ctl_error_reply(&m, 1);
+	}
+	pr_info("%s %s: %s (xlbctl)\n", req->service, req->address,
+		xlb_ctl_action_name(req->action));
+	{
+		struct json_object *r = ok_reply();
+
+		json_object_object_add(r, "matched", json_object_new_int(n));
+		return r;
+	}
 }
 
 static struct json_object *ctl_handler(void *arg, const struct xlb_ctl_req *req)
@@ -166,7 +281,7 @@ static struct json_object *ctl_handler(void *arg, const struct xlb_ctl_req *req)
 
 	switch (req->cmd) {
 	case XLB_CTL_STATUS:
-		r = xlb_status_json(d->st, d->dp, NULL, NULL);
+		r = xlb_status_json(d->st, d->dp, d->health ? health_extra : NULL, d);
 		json_object_object_add(r, "ok", json_object_new_boolean(1));
 		return r;
 	case XLB_CTL_APPLY:
@@ -179,8 +294,7 @@ static struct json_object *ctl_handler(void *arg, const struct xlb_ctl_req *req)
 		}
 		return ok_reply();
 	case XLB_CTL_BACKEND:
-		msg = "backend actions need the health manager, which this xlbd lacks";
-		return xlb_ctl_error_reply(&msg, 1);
+		return ctl_backend(d, req);
 	}
 	msg = "unknown command";
 	return xlb_ctl_error_reply(&msg, 1);
@@ -264,7 +378,13 @@ static int run(struct xlbd *d)
 		pr_warn("write config map: %s\n", strerror(-err));
 		goto out;
 	}
-	d->st = xlb_state_new(d->dp, NULL, NULL);
+	d->health = xlb_health_new(d->loop, cfg, health_changed, d);
+	if (!d->health) {
+		err = -errno;
+		pr_warn("health checks: %s\n", strerror(-err));
+		goto out;
+	}
+	d->st = xlb_state_new(d->dp, plan_cb, d);
 	if (!d->st) {
 		err = -ENOMEM;
 		goto out;
@@ -305,6 +425,8 @@ static int run(struct xlbd *d)
 out:
 	keep = d->st && xlb_state_cfg(d->st) ? xlb_state_cfg(d->st)->node.keep_maps : true;
 	xlb_ctlsock_close(d->cs);
+	xlb_health_free(d->health);
+	d->health = NULL;
 	if (d->dp)
 		xlb_dp_detach(d->dp);
 	if (d->st && !keep)
