@@ -169,10 +169,19 @@ vmlinux:
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 
 .PHONY: install
+SBINDIR := $(PREFIX)/sbin
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/xlb
-	install -m 0755 $(OUTPUT)/xlbd $(OUTPUT)/xlbctl $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(PREFIX)/lib/xlb/
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PREFIX)/lib/xlb \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)/lib/systemd/system $(DESTDIR)/etc/xlb
+	$(Q)install -m 0755 $(OUTPUT)/xlbd $(OUTPUT)/xlbctl $(DESTDIR)$(SBINDIR)/
+	$(Q)install -m 0644 $(BPF_OBJ) $(DESTDIR)$(PREFIX)/lib/xlb/
+	$(Q)install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(Q)install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' dist/xlbd.service > $(DESTDIR)/lib/systemd/system/xlbd.service
+	$(Q)install -m 0644 configs/seed-equivalent.json $(DESTDIR)/etc/xlb/xlb.json.example
+	$(Q)[ -e $(DESTDIR)/etc/xlb/xlb.json ] || install -m 0600 configs/seed-equivalent.json $(DESTDIR)/etc/xlb/xlb.json
 
 $(OUTPUT) $(OUTPUT)/ctl $(OUTPUT)/selftests:
 	$(Q)mkdir -p $@
