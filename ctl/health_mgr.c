@@ -603,7 +603,7 @@ int xlb_health_report(struct xlb_health_mgr *m, const char *service, const struc
 
 static size_t plan_of(const struct svc *s, struct xlb_health_plan_entry *out)
 {
-	const struct xlb_backend_health *small[64], **v = small;
+	const struct xlb_backend_health *small[64] = { 0 }, **v = small;
 	size_t i, in;
 
 	if (s->n > 64) {
