@@ -389,9 +389,9 @@ static bool parse_service(struct xlb_cfgp *p, struct json_object *o, const char 
 		s->mode = e;
 	sc.mode_ok = r >= 0;
 	if (json_object_object_get_ex(o, "snat_address", NULL)) {
+		xlb_cfgp_key(buf, path, "snat_address");
 		if (sc.mode_ok && s->mode == XLB_MODE_DR)
-			xlb_cfgp_err(p, xlb_cfgp_key(buf, path, "snat_address"),
-				     "only valid with mode nat");
+			xlb_cfgp_err(p, buf, "only valid with mode nat");
 		else if (xlb_cfgp_ip(p, o, path, "snat_address", false, &s->snat) == 1 &&
 			 sc.vip_ok && s->snat.family != s->vip.family)
 			xlb_cfgp_err(p, buf, "%s address for an %s service",
