@@ -87,15 +87,22 @@ static const char *const top_keys[] = { "node", "services", "vrrp", NULL };
 /* JSON text -> json-c tree, or NULL with "ORIGIN: line L, column C: why". */
 static struct json_object *parse_json(struct xlb_cfgp *p, const char *text, size_t len)
 {
-	struct json_tokener *tok;
 	struct json_object *root = NULL;
+	struct json_tokener *tok = NULL;
 	enum json_tokener_error jerr;
 	size_t off, i, line = 1, col = 1;
-	const char *why;
+	const char *why, *nul;
 
 	if (len > MAX_FILE_SIZE) {
 		xlb_cfgp_err(p, NULL, "too large (%zu bytes, at most %u)", len, MAX_FILE_SIZE);
 		return NULL;
+	}
+	/* json-c takes a NUL byte for the end of the text: refuse it outright. */
+	nul = memchr(text, '\0', len);
+	if (nul) {
+		off = nul - text;
+		why = "NUL byte in the text";
+		goto bad;
 	}
 	tok = json_tokener_new();
 	if (!tok)
@@ -111,21 +118,21 @@ static struct json_object *parse_json(struct xlb_cfgp *p, const char *text, size
 		jerr = json_tokener_get_error(tok);
 		off = len;
 	}
-	if (jerr != json_tokener_success || !root) {
-		why = jerr == json_tokener_continue ? "unexpected end of input" :
-						     json_tokener_error_desc(jerr);
-		for (i = 0; i < off && i < len; i++) {
-			if (text[i] == '\n')
-				line++, col = 1;
-			else
-				col++;
-		}
-		xlb_cfgp_err(p, NULL, "line %zu, column %zu: %s", line, col, why);
-		json_object_put(root);
-		root = NULL;
-	}
 	json_tokener_free(tok);
-	return root;
+	if (jerr == json_tokener_success && root)
+		return root;
+	why = jerr == json_tokener_continue ? "unexpected end of input" :
+					     json_tokener_error_desc(jerr);
+bad:
+	for (i = 0; i < off && i < len; i++) {
+		if (text[i] == '\n')
+			line++, col = 1;
+		else
+			col++;
+	}
+	xlb_cfgp_err(p, NULL, "line %zu, column %zu: %s", line, col, why);
+	json_object_put(root);
+	return NULL;
 }
 
 int xlb_config_parse(const char *text, size_t len, const char *origin, struct xlb_cfg **out,

@@ -415,6 +415,7 @@ struct bad_case {
 	const char *name;
 	const char *json;
 	const char *want[12]; /* every expected message, in order */
+	size_t len;           /* of json; 0 = up to its NUL */
 };
 
 #define NODE "\"node\":{\"name\":\"lb1\",\"interface\":\"eth0\"}"
@@ -441,7 +442,7 @@ static void check_bad(const struct bad_case *c)
 
 	while (n < 12 && c->want[n])
 		n++;
-	r = xlb_config_parse(c->json, strlen(c->json), "x.json", &cfg, &e);
+	r = xlb_config_parse(c->json, c->len ? c->len : strlen(c->json), "x.json", &cfg, &e);
 	for (i = 0; i < e.n && off < sizeof(dump); i++)
 		off += snprintf(dump + off, sizeof(dump) - off, "\n  %s", e.msg[i]);
 	cr_expect_eq(r, -EINVAL, "%s: returned %d", c->name, r);
@@ -476,6 +477,8 @@ Test(config, rejects_bad_json_text)
 		  { "x.json: line 2, column 1: unexpected character" } },
 		{ "invalid utf-8", "{\"node\":\"\xff\"}",
 		  { "x.json: line 1, column 10: invalid utf-8 string" } },
+		{ "NUL byte", "{}\n\n  \0 x", { "x.json: line 3, column 3: NUL byte in the text" },
+		  sizeof("{}\n\n  \0 x") - 1 },
 		{ "top level array", "[1]", { "x.json: top level: must be an object (got array)" } },
 		{ "top level number", "5", { "x.json: top level: must be an object (got integer)" } },
 	};
