@@ -53,7 +53,7 @@ const char *const xlb_reason_names[XLB_R_MAX] = {
 struct xlb_dp {
 	struct xlb *skel;         /* NULL when opened from pins only */
 	int fd[M_NR];
-	char pin_dir[PATH_MAX];
+	char pin_dir[256];        /* XLB_PIN_BASE/<node>, node names are short */
 	int link_fd;              /* XDP bpf_link, -1 when detached */
 	int ifindex;
 	int ncpus;
@@ -121,7 +121,7 @@ static int check_pinned(const char *dir, const struct bpf_map *m)
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return errno == ENOENT ? 1 : -errno;
-	if (bpf_map_get_info_by_fd(fd, &info, &len) < 0) {
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
 		err = -errno;
 		goto out;
 	}
@@ -384,7 +384,7 @@ int xlb_dp_prog_id(const struct xlb_dp *dp)
 
 	if (!dp->skel)
 		return 0;
-	if (bpf_prog_get_info_by_fd(bpf_program__fd(dp->skel->progs.xlb_xdp), &info, &len))
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(dp->skel->progs.xlb_xdp), &info, &len))
 		return 0;
 	return info.id;
 }
@@ -475,7 +475,7 @@ int xlb_dp_backends_read_all(struct xlb_dp *dp, struct xlb_backend *out)
 			break;
 		}
 	}
-	if (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP) {
+	if (err == -EINVAL || err == -EOPNOTSUPP) {
 		/* Batch ops unsupported: fall back to one lookup per entry. */
 		err = 0;
 		for (i = 0; i < XLB_MAX_BACKENDS && !err; i++)

@@ -573,7 +573,7 @@ static int cmd_stats(int argc, char **argv)
 	bool have_i = false;
 	long count = -1, n;
 	struct xlb_dp *dp;
-	char node[128];
+	char node[256];
 	int c, err;
 
 	optind = 1;
