@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "maps.h"
 #include "status.h"
+#include "vrrp_io.h"
 
 struct xlbd {
 	const char *config_path;
@@ -30,9 +31,13 @@ struct xlbd {
 	struct xlb_state *st;
 	struct xlb_ctlsock *cs;
 	struct xlb_health_mgr *health;
+	struct xlb_vrrp_node *vrrp;
+	int masters;       /* VRRP instances in MASTER: XDP attached while > 0 */
 	int sigfd;
 	int exit_code;
 };
+
+static void update_backends_up(struct xlbd *d);
 
 /* Health decides which backends are in each table (apply.c calls this). */
 static size_t plan_cb(void *arg, const struct xlb_service_cfg *svc,
@@ -53,6 +58,97 @@ static void health_changed(void *arg, const char *service)
 	if (err)
 		pr_warn("%s: rewriting the data plane after a health change: %s\n", service,
 			strerror(-err));
+	update_backends_up(d);
+}
+
+/*
+ * VRRP hooks. The instance has already put its VIPs on the interface when it
+ * calls on_become_master, so from the moment XDP is attached every packet
+ * for a VIP is handled by it; the gratuitous ARPs that draw traffic here are
+ * sent only after this returns. Leaving is the mirror image: detach, then
+ * the VIPs go. The program stays attached while any instance is MASTER.
+ */
+static int vrrp_become_master(void *arg, const struct xlb_vrrp_cfg *inst)
+{
+	struct xlbd *d = arg;
+	const struct xlb_node_cfg *node = &xlb_state_cfg(d->st)->node;
+	int err = 0;
+
+	if (d->masters++ == 0)
+		err = xlb_dp_attach(d->dp, node->interface, node->xdp_mode);
+	pr_info("vrrp %s: MASTER, data plane %s\n", inst->name,
+		err ? "attach FAILED" : "attached");
+	return err;
+}
+
+static void vrrp_leave_master(void *arg, const struct xlb_vrrp_cfg *inst)
+{
+	struct xlbd *d = arg;
+
+	if (d->masters > 0 && --d->masters == 0)
+		xlb_dp_detach(d->dp);
+	pr_info("vrrp %s: leaving MASTER%s\n", inst->name,
+		d->masters ? "" : ", data plane detached");
+}
+
+/* Feed "is any backend usable" to VRRP's track_backends after each change. */
+static void update_backends_up(struct xlbd *d)
+{
+	size_t i;
+	bool up = false;
+
+	if (!d->vrrp)
+		return;
+	for (i = 0; i < xlb_state_n_services(d->st) && !up; i++) {
+		struct xlb_svc_view v;
+
+		if (!xlb_state_service(d->st, i, &v) && !v.empty)
+			up = true;
+	}
+	xlb_vrrp_set_backends_up(d->vrrp, up);
+}
+
+static struct json_object *vrrp_json(struct xlbd *d)
+{
+	struct xlb_vrrp_status st[64];
+	struct json_object *a = json_object_new_array();
+	uint64_t now = xlb_now_ms();
+	size_t i, n = xlb_vrrp_status(d->vrrp, st, 64);
+	char buf[64];
+
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		struct json_object *drops = json_object_new_object();
+		int r;
+
+		json_object_object_add(o, "name", json_object_new_string(st[i].name));
+		json_object_object_add(o, "interface", json_object_new_string(st[i].interface));
+		json_object_object_add(o, "vrid", json_object_new_int(st[i].vrid));
+		json_object_object_add(o, "version", json_object_new_int(st[i].version));
+		json_object_object_add(o, "state",
+				       json_object_new_string(xlb_vrrp_state_name(st[i].state)));
+		json_object_object_add(o, "base_priority", json_object_new_int(st[i].base_priority));
+		json_object_object_add(o, "priority", json_object_new_int(st[i].priority));
+		json_object_object_add(o, "holds_vips", json_object_new_boolean(st[i].holds_vips));
+		json_object_object_add(o, "link_up", json_object_new_boolean(st[i].link_up));
+		json_object_object_add(o, "master", json_object_new_string(
+			st[i].master.family ? xlb_ip_str(&st[i].master, buf, sizeof(buf)) : ""));
+		json_object_object_add(o, "master_priority",
+				       json_object_new_int(st[i].master_priority));
+		json_object_object_add(o, "adverts_sent", json_object_new_int64(st[i].cnt.adverts_tx));
+		json_object_object_add(o, "adverts_received",
+				       json_object_new_int64(st[i].cnt.adverts_rx));
+		json_object_object_add(o, "transitions", json_object_new_int64(st[i].cnt.transitions));
+		json_object_object_add(o, "changed_s_ago", json_object_new_double(
+			st[i].cnt.last_transition_ms ? (now - st[i].cnt.last_transition_ms) / 1000.0 : -1));
+		for (r = 0; r < XLB_VRRP_DROP_MAX; r++)
+			if (st[i].cnt.drops[r])
+				json_object_object_add(drops, xlb_vrrp_drop_name(r),
+						       json_object_new_int64(st[i].cnt.drops[r]));
+		json_object_object_add(o, "drops", drops);
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 static void usage(FILE *f)
@@ -157,6 +253,7 @@ static struct json_object *ctl_apply(struct xlbd *d, const struct xlb_ctl_req *r
 		return r;
 	}
 	log_diff("applied", &diff);
+	update_backends_up(d);
 	r = json_object_new_object();
 	json_object_object_add(r, "ok", json_object_new_boolean(1));
 	json_object_object_add(r, "changes", diff_json(&diff));
@@ -187,6 +284,7 @@ static int reload(struct xlbd *d, struct xlb_errors *errs)
 		return err;
 	}
 	log_diff("reloaded", &diff);
+	update_backends_up(d);
 	return 0;
 }
 
@@ -262,6 +360,7 @@ static struct json_object *ctl_backend(struct xlbd *d, const struct xlb_ctl_req 
 		snprintf(msg, sizeof(msg), "backend: rewriting the data plane: %s", strerror(-err));
 		return xlb_ctl_error_reply(&m, 1);
 	}
+	update_backends_up(d);
 	pr_info("%s %s: %s (xlbctl)\n", req->service, req->address,
 		xlb_ctl_action_name(req->action));
 	{
@@ -282,6 +381,8 @@ static struct json_object *ctl_handler(void *arg, const struct xlb_ctl_req *req)
 	switch (req->cmd) {
 	case XLB_CTL_STATUS:
 		r = xlb_status_json(d->st, d->dp, d->health ? health_extra : NULL, d);
+		if (d->vrrp)
+			json_object_object_add(r, "vrrp", vrrp_json(d));
 		json_object_object_add(r, "ok", json_object_new_boolean(1));
 		return r;
 	case XLB_CTL_APPLY:
@@ -415,6 +516,21 @@ static int run(struct xlbd *d)
 		err = xlb_dp_attach(d->dp, node->interface, node->xdp_mode);
 		if (err)
 			goto out;
+	} else {
+		struct xlb_vrrp_hooks hooks = {
+			.on_become_master = vrrp_become_master,
+			.on_leave_master = vrrp_leave_master,
+			.arg = d,
+		};
+
+		d->vrrp = xlb_vrrp_start(d->loop, xlb_state_cfg(d->st)->vrrp,
+					 xlb_state_cfg(d->st)->n_vrrp, &hooks);
+		if (!d->vrrp) {
+			err = -errno;
+			pr_warn("vrrp: %s\n", strerror(-err));
+			goto out;
+		}
+		update_backends_up(d);
 	}
 	pr_info("running: node %s on %s, %zu service%s, control socket %s\n", node->name,
 		node->interface, xlb_state_n_services(d->st),
@@ -424,6 +540,11 @@ static int run(struct xlbd *d)
 		pr_warn("event loop: %s\n", strerror(-err));
 out:
 	keep = d->st && xlb_state_cfg(d->st) ? xlb_state_cfg(d->st)->node.keep_maps : true;
+	/* Priority 0 first: a backup takes over at once instead of after
+	 * Master_Down_Interval; the hooks detach XDP and remove the VIPs. */
+	if (d->vrrp)
+		xlb_vrrp_stop(d->vrrp, true);
+	d->vrrp = NULL;
 	xlb_ctlsock_close(d->cs);
 	xlb_health_free(d->health);
 	d->health = NULL;
