@@ -26,9 +26,13 @@ struct hb {
 	struct xlb_backend_cfg cfg;
 	struct xlb_backend_health h;
 	uint32_t interval_ms, timeout_ms, phase_ms;
-	struct xlb_timer probe_timer;   /* next probe start */
+	struct sched *grp;              /* probe schedule, NULL if no active check */
+	size_t sched_idx;               /* position in grp->v */
 	struct xlb_timer lock_timer;    /* fail_timeout lockout end */
 	struct xlb_probe *probe;        /* running probe or NULL */
+	struct hb *run_prev, *run_next; /* running probes, by deadline */
+	uint64_t deadline_ms;           /* of the running probe */
+	bool start_failed;              /* last start failed (warned once) */
 	uint64_t probe_started_ms;
 	uint64_t last_probe_ms;
 	bool last_ok;
@@ -46,6 +50,20 @@ struct svc {
 	size_t n;
 };
 
+/*
+ * Probe starts of all backends with the same interval: sorted by phase and
+ * walked by one timer, so 10,000 backends cost no timer-heap traffic per
+ * probe. Backend i starts at base + v[i]->phase_ms; base moves by interval.
+ */
+struct sched {
+	struct xlb_health_mgr *m;
+	uint32_t interval_ms;
+	struct hb **v;
+	size_t n, cur;      /* next to start */
+	uint64_t base;      /* start of the current cycle (a multiple of interval) */
+	struct xlb_timer timer;
+};
+
 struct xlb_health_mgr {
 	struct xlb_loop *loop;
 	xlb_health_change_cb on_change;
@@ -55,6 +73,12 @@ struct xlb_health_mgr {
 	bool in_update;  /* suppress on_change during xlb_health_update() */
 	struct xlb_health_plan_entry *plan; /* scratch for foreach */
 	size_t plan_cap;
+	struct sched **grp;
+	size_t n_grp;
+	/* Running probes in deadline order, and one timer for their timeouts:
+	 * armed lazily, it fires at or before the head's deadline. */
+	struct hb *run_head, *run_tail;
+	struct xlb_timer sweep;
 };
 
 static const char *check_name(enum xlb_hc_type t)
@@ -195,25 +219,76 @@ static void on_lock_timer(struct xlb_loop *loop, void *arg)
 
 /* ---- probe scheduling ------------------------------------------------------ */
 
-static void on_probe_timer(struct xlb_loop *loop, void *arg);
+static void on_sweep(struct xlb_loop *loop, void *arg);
 
-/* Next start on this backend's grid: t = k * interval + phase, t > now. */
-static void schedule(struct hb *b, uint64_t now)
+static void run_unlink(struct hb *b)
 {
-	uint64_t next;
+	struct xlb_health_mgr *m = b->svc->m;
 
-	if (!hc_active(&b->svc->hc))
+	if (!b->deadline_ms)
 		return;
-	next = now - now % b->interval_ms + b->phase_ms;
-	while (next <= now)
-		next += b->interval_ms;
-	xlb_timer_arm(b->svc->m->loop, &b->probe_timer, next, on_probe_timer, b);
+	if (b->run_prev)
+		b->run_prev->run_next = b->run_next;
+	else
+		m->run_head = b->run_next;
+	if (b->run_next)
+		b->run_next->run_prev = b->run_prev;
+	else
+		m->run_tail = b->run_prev;
+	b->run_prev = b->run_next = NULL;
+	b->deadline_ms = 0;
+}
+
+static void run_insert(struct hb *b, uint64_t deadline)
+{
+	struct xlb_health_mgr *m = b->svc->m;
+	struct hb *after = m->run_tail;
+
+	/* Usually the latest deadline: O(1) at the tail. */
+	while (after && after->deadline_ms > deadline)
+		after = after->run_prev;
+	b->deadline_ms = deadline;
+	b->run_prev = after;
+	b->run_next = after ? after->run_next : m->run_head;
+	if (b->run_next)
+		b->run_next->run_prev = b;
+	else
+		m->run_tail = b;
+	if (after)
+		after->run_next = b;
+	else
+		m->run_head = b;
+	if (!m->sweep.armed || m->sweep.deadline_ms > deadline)
+		xlb_timer_arm(m->loop, &m->sweep, deadline, on_sweep, m);
+}
+
+static void on_sweep(struct xlb_loop *loop, void *arg)
+{
+	struct xlb_health_mgr *m = arg;
+	uint64_t now = xlb_now_ms();
+
+	while (m->run_head && m->run_head->deadline_ms <= now) {
+		struct hb *b = m->run_head;
+
+		run_unlink(b);
+		xlb_probe_expire(b->probe); /* reports through on_probe_done() */
+	}
+	if (m->run_head)
+		xlb_timer_arm(loop, &m->sweep, m->run_head->deadline_ms, on_sweep, m);
+}
+
+static void stop_probe(struct hb *b)
+{
+	run_unlink(b);
+	xlb_probe_cancel(b->probe);
+	b->probe = NULL;
 }
 
 static void on_probe_done(void *arg, const struct xlb_probe_result *res)
 {
 	struct hb *b = arg;
 
+	run_unlink(b);
 	b->probe = NULL;
 	b->last_probe_ms = b->probe_started_ms;
 	b->last_ok = res->ok;
@@ -226,26 +301,166 @@ static void on_probe_done(void *arg, const struct xlb_probe_result *res)
 	apply(b, res->ok ? XLB_HEV_PROBE_OK : XLB_HEV_PROBE_FAIL, res->detail, NULL);
 }
 
-static void on_probe_timer(struct xlb_loop *loop, void *arg)
+static void start_probe(struct hb *b, uint64_t now)
 {
-	struct hb *b = arg;
-	uint64_t now = xlb_now_ms();
+	struct xlb_health_mgr *m = b->svc->m;
 	int err;
 
-	schedule(b, now);
 	if (b->probe)
 		return; /* still running (timeout == interval): skip this round */
 	b->probe_started_ms = now;
-	err = xlb_probe_start(loop, &b->svc->hc, &b->cfg.addr, b->cfg.port, b->timeout_ms,
-			      on_probe_done, b, &b->probe);
+	err = xlb_probe_start(m->loop, &b->svc->hc, &b->cfg.addr, b->cfg.port, 0, on_probe_done,
+			      b, &b->probe);
 	if (err) {
 		/* A local problem (EMFILE, ENOMEM) says nothing about the backend:
-		 * keep its state, say so, try again next round. */
+		 * keep its state, say so once, try again next round. */
 		snprintf(b->last_detail, sizeof(b->last_detail), "probe not started: %s",
 			 strerror(-err));
-		pr_warn("%s: %s check not started: %s\n", b->h.name, b->h.p.check,
-			strerror(-err));
+		if (!b->start_failed)
+			pr_warn("%s: %s check not started: %s\n", b->h.name, b->h.p.check,
+				strerror(-err));
+		b->start_failed = true;
+		b->probe = NULL;
+		return;
 	}
+	b->start_failed = false;
+	run_insert(b, now + b->timeout_ms);
+}
+
+/* Point the cycle at the first backend due after @now. */
+static void sched_align(struct sched *g, uint64_t now)
+{
+	uint64_t pos = now % g->interval_ms;
+
+	g->base = now - pos;
+	for (g->cur = 0; g->cur < g->n && g->v[g->cur]->phase_ms <= pos; g->cur++)
+		;
+	if (g->cur == g->n) {
+		g->cur = 0;
+		g->base += g->interval_ms;
+	}
+}
+
+static void on_sched(struct xlb_loop *loop, void *arg)
+{
+	struct sched *g = arg;
+	uint64_t now = xlb_now_ms();
+	size_t budget = g->n;
+
+	while (budget--) {
+		struct hb *b = g->v[g->cur];
+
+		if (g->base + b->phase_ms > now)
+			break;
+		if (++g->cur == g->n) {
+			g->cur = 0;
+			g->base += g->interval_ms;
+		}
+		start_probe(b, now);
+	}
+	if (g->base + g->interval_ms <= now)
+		sched_align(g, now); /* the loop stalled for a whole interval */
+	xlb_timer_arm(loop, &g->timer, g->base + g->v[g->cur]->phase_ms, on_sched, g);
+}
+
+static void sched_clear(struct xlb_health_mgr *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_grp; i++) {
+		struct sched *g = m->grp[i];
+		size_t j;
+
+		xlb_timer_cancel(m->loop, &g->timer);
+		for (j = 0; j < g->n; j++)
+			g->v[j]->grp = NULL;
+		free(g->v);
+		free(g);
+	}
+	free(m->grp);
+	m->grp = NULL;
+	m->n_grp = 0;
+}
+
+static int by_phase(const void *a, const void *b)
+{
+	const struct hb *x = *(const struct hb *const *)a, *y = *(const struct hb *const *)b;
+
+	return x->phase_ms < y->phase_ms ? -1 : x->phase_ms > y->phase_ms;
+}
+
+static struct sched *sched_get(struct xlb_health_mgr *m, uint32_t interval, size_t cap)
+{
+	struct sched *g, **v;
+	size_t i;
+
+	for (i = 0; i < m->n_grp; i++)
+		if (m->grp[i]->interval_ms == interval)
+			return m->grp[i];
+	v = realloc(m->grp, (m->n_grp + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	m->grp = v;
+	g = calloc(1, sizeof(*g));
+	if (g)
+		g->v = calloc(cap, sizeof(*g->v));
+	if (!g || !g->v) {
+		free(g);
+		return NULL;
+	}
+	g->m = m;
+	g->interval_ms = interval;
+	g->timer.heap_idx = -1;
+	m->grp[m->n_grp++] = g;
+	return g;
+}
+
+/* One schedule per distinct interval over every backend with an active check. */
+static void sched_build(struct xlb_health_mgr *m)
+{
+	uint64_t now = xlb_now_ms();
+	size_t i, j, total = 0;
+
+	sched_clear(m);
+	for (i = 0; i < m->n; i++)
+		total += m->s[i]->n;
+	for (i = 0; i < m->n; i++) {
+		struct svc *s = m->s[i];
+
+		if (!hc_active(&s->hc))
+			continue;
+		for (j = 0; j < s->n; j++) {
+			struct hb *b = s->b[j];
+			struct sched *g = sched_get(m, b->interval_ms, total);
+
+			if (!g) {
+				pr_warn("%s: no memory to schedule its %s check\n", b->h.name,
+					b->h.p.check);
+				continue;
+			}
+			g->v[g->n++] = b;
+		}
+	}
+	for (i = 0; i < m->n_grp; i++) {
+		struct sched *g = m->grp[i];
+
+		qsort(g->v, g->n, sizeof(*g->v), by_phase);
+		for (j = 0; j < g->n; j++) {
+			g->v[j]->grp = g;
+			g->v[j]->sched_idx = j;
+		}
+		sched_align(g, now);
+		xlb_timer_arm(m->loop, &g->timer, g->base + g->v[g->cur]->phase_ms, on_sched, g);
+	}
+}
+
+static uint64_t next_probe_of(const struct hb *b)
+{
+	const struct sched *g = b->grp;
+
+	if (!g)
+		return 0;
+	return g->base + b->phase_ms + (b->sched_idx < g->cur ? g->interval_ms : 0);
 }
 
 /* ---- construction ---------------------------------------------------------- */
@@ -257,8 +472,7 @@ static void hb_free(struct hb *b)
 	if (!b)
 		return;
 	loop = b->svc->m->loop;
-	xlb_probe_cancel(b->probe);
-	xlb_timer_cancel(loop, &b->probe_timer);
+	stop_probe(b);
 	xlb_timer_cancel(loop, &b->lock_timer);
 	free(b);
 }
@@ -303,7 +517,6 @@ static struct hb *hb_new(struct svc *s, const struct xlb_backend_cfg *bc, uint64
 		return NULL;
 	b->svc = s;
 	b->cfg = *bc;
-	b->probe_timer.heap_idx = -1;
 	b->lock_timer.heap_idx = -1;
 	resolve_params(s, bc, &p, &b->interval_ms, &b->timeout_ms);
 	b->phase_ms = phase_of(s->name, bc, b->interval_ms);
@@ -408,7 +621,6 @@ fail:
 /* Second pass of an update: nothing can fail from here. */
 static void commit_set(struct xlb_health_mgr *m, const struct xlb_cfg *cfg, struct svc **v)
 {
-	uint64_t now = xlb_now_ms();
 	size_t i, j;
 
 	for (i = 0; i < cfg->n_services; i++) {
@@ -427,7 +639,6 @@ static void commit_set(struct xlb_health_mgr *m, const struct xlb_cfg *cfg, stru
 				/* New backend: UP unless configured down. */
 				if (bc->down)
 					apply(b, XLB_HEV_CONFIG_DOWN, NULL, NULL);
-				schedule(b, now);
 				continue;
 			}
 			b->svc = s;
@@ -439,13 +650,10 @@ static void commit_set(struct xlb_health_mgr *m, const struct xlb_cfg *cfg, stru
 			apply(b, XLB_HEV_PARAMS, NULL, &p);
 			if (hc_changed || interval != b->interval_ms || timeout != b->timeout_ms) {
 				/* A different check: the running one no longer counts. */
-				xlb_probe_cancel(b->probe);
-				b->probe = NULL;
-				xlb_timer_cancel(m->loop, &b->probe_timer);
+				stop_probe(b);
 				b->interval_ms = interval;
 				b->timeout_ms = timeout;
 				b->phase_ms = phase_of(s->name, bc, interval);
-				schedule(b, now);
 			}
 		}
 	}
@@ -465,6 +673,7 @@ static void commit_set(struct xlb_health_mgr *m, const struct xlb_cfg *cfg, stru
 	free(m->s);
 	m->s = v;
 	m->n = cfg->n_services;
+	sched_build(m);
 }
 
 struct xlb_health_mgr *xlb_health_new(struct xlb_loop *loop, const struct xlb_cfg *cfg,
@@ -498,6 +707,7 @@ int xlb_health_update(struct xlb_health_mgr *m, const struct xlb_cfg *cfg)
 	if (err)
 		return err;
 	m->in_update = true;
+	sched_clear(m); /* the schedule points at backends that may go */
 	commit_set(m, cfg, v);
 	m->in_update = false;
 	return 0;
@@ -509,8 +719,10 @@ void xlb_health_free(struct xlb_health_mgr *m)
 
 	if (!m)
 		return;
+	sched_clear(m);
 	for (i = 0; i < m->n; i++)
 		svc_free(m->s[i]);
+	xlb_timer_cancel(m->loop, &m->sweep);
 	free(m->s);
 	free(m->plan);
 	free(m);
@@ -672,7 +884,7 @@ int xlb_health_foreach(struct xlb_health_mgr *m,
 				.last_probe_ms = b->last_probe_ms,
 				.last_ok = b->last_ok,
 				.last_detail = b->last_detail,
-				.next_probe_ms = b->probe_timer.armed ? b->probe_timer.deadline_ms : 0,
+				.next_probe_ms = next_probe_of(b),
 				.ok_run = b->h.ok_run,
 				.fail_run = b->h.fail_run,
 				.rise = b->h.p.rise,

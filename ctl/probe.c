@@ -54,7 +54,7 @@ struct xlb_probe {
 	int n_expect;
 	char expect_body[sizeof(((struct xlb_hc_cfg *)0)->expect_body)];
 	size_t len;
-	char buf[XLB_PROBE_HTTP_MAX + 1];
+	char *buf;               /* XLB_PROBE_HTTP_MAX + 1 bytes, http only */
 };
 
 static unsigned long probes_live;
@@ -104,6 +104,7 @@ static void probe_free(struct xlb_probe *p)
 		close(p->fd);
 	}
 	free(p->req);
+	free(p->buf);
 	free(p);
 	probes_live--;
 }
@@ -320,10 +321,14 @@ static void on_socket(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 
 		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
-			err = errno;
-		if (!err && (events & (EPOLLERR | EPOLLHUP)))
-			err = ECONNRESET;
+		/* Writable without error or hangup means connected: a failed
+		 * connect always raises EPOLLERR, so only then ask why. */
+		if (events & (EPOLLERR | EPOLLHUP)) {
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
+				err = errno;
+			if (!err)
+				err = ECONNRESET;
+		}
 		if (err) {
 			set_result(p, false, "connect: %s", strerror(err));
 			deliver(p);
@@ -397,6 +402,8 @@ static int start_socket(struct xlb_probe *p, const struct xlb_ip *addr, uint16_t
 		return defer_result(p);
 	}
 	/* Connected or in progress: EPOLLOUT tells either way. */
+	if (!timeout_ms)
+		return 0; /* the caller calls xlb_probe_expire() */
 	return xlb_timer_arm(p->loop, &p->timer, xlb_now_ms() + timeout_ms, on_timer, p);
 }
 
@@ -507,7 +514,7 @@ int xlb_probe_exec(struct xlb_loop *loop, const char *script, const char *argv0,
 	}
 	fcntl(p->fd, F_SETFD, FD_CLOEXEC);
 	err = xlb_loop_add_fd(loop, p->fd, EPOLLIN, on_child, p);
-	if (!err)
+	if (!err && timeout_ms)
 		err = xlb_timer_arm(loop, &p->timer, xlb_now_ms() + timeout_ms, on_timer, p);
 	if (err) {
 		kill_child(p);
@@ -528,15 +535,8 @@ out_free:
 
 /* ---- common ---------------------------------------------------------------- */
 
-static void on_timer(struct xlb_loop *loop, void *arg)
+static void expire(struct xlb_probe *p)
 {
-	struct xlb_probe *p = arg;
-
-	(void)loop;
-	if (p->pending) {
-		deliver(p);
-		return;
-	}
 	switch (p->kind) {
 	case PROBE_EXEC:
 		kill_child(p);
@@ -550,6 +550,27 @@ static void on_timer(struct xlb_loop *loop, void *arg)
 		break;
 	}
 	deliver(p);
+}
+
+static void on_timer(struct xlb_loop *loop, void *arg)
+{
+	struct xlb_probe *p = arg;
+
+	(void)loop;
+	if (p->pending)
+		deliver(p);
+	else
+		expire(p);
+}
+
+void xlb_probe_expire(struct xlb_probe *p)
+{
+	if (!p || p->done)
+		return;
+	if (p->pending)
+		deliver(p); /* a result was already waiting */
+	else
+		expire(p);
 }
 
 int xlb_probe_start(struct xlb_loop *loop, const struct xlb_hc_cfg *hc,
@@ -579,7 +600,8 @@ int xlb_probe_start(struct xlb_loop *loop, const struct xlb_hc_cfg *hc,
 		return -ENOMEM;
 	if (p->kind == PROBE_HTTP) {
 		p->req = build_request(hc, addr, port, &p->req_len);
-		if (!p->req) {
+		p->buf = malloc(XLB_PROBE_HTTP_MAX + 1);
+		if (!p->req || !p->buf) {
 			err = -ENOMEM;
 			goto out;
 		}

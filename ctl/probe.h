@@ -39,7 +39,9 @@ struct xlb_probe;
 /*
  * Start one check of type @hc->type (tcp, http or exec) against @addr port
  * @port (hc->port, when set, wins). A check still running after @timeout_ms
- * fails with "timeout". @hc is copied; it need not outlive the call.
+ * fails with "timeout". @timeout_ms 0 arms no timer: the caller enforces the
+ * timeout with xlb_probe_expire() (the health manager does, with one timer
+ * for all its probes). @hc is copied; it need not outlive the call.
  * Returns 0 and *@out, or -errno (nothing started, @cb not called).
  */
 int xlb_probe_start(struct xlb_loop *loop, const struct xlb_hc_cfg *hc,
@@ -57,6 +59,10 @@ int xlb_probe_start(struct xlb_loop *loop, const struct xlb_hc_cfg *hc,
 int xlb_probe_exec(struct xlb_loop *loop, const char *script, const char *argv0,
 		   const char *const *args, size_t nargs, uint32_t timeout_ms,
 		   xlb_probe_cb cb, void *arg, struct xlb_probe **out);
+
+/* Time @p out now: its callback runs (from inside this call) with the
+ * timeout result, unless a result was already pending. NULL is a no-op. */
+void xlb_probe_expire(struct xlb_probe *p);
 
 /* Stop @p without calling its callback. NULL is a no-op. */
 void xlb_probe_cancel(struct xlb_probe *p);
