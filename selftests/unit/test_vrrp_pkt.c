@@ -12,6 +12,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
+#include "vrrp_garp.h"
 #include "vrrp_pkt.h"
 
 #define TESTDATA "selftests/testdata/vrrp/"
@@ -812,4 +813,43 @@ Test(vrrp_pkt, every_drop_reason_has_a_distinct_name)
 	}
 	cr_assert_str_eq(xlb_vrrp_drop_name(XLB_VRRP_DROP_MAX), "unknown");
 	cr_assert_str_eq(xlb_vrrp_drop_name(XLB_VRRP_DROP_OTHER_VRID), "other_vrid");
+}
+
+/* ---- takeover announcements (vrrp_garp.c) ------------------------------ */
+
+Test(vrrp_pkt, gratuitous_arp_is_an_rfc5227_announcement)
+{
+	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	static const uint8_t want[XLB_GARP_LEN] = {
+		0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01,   /* Ethernet/IPv4, request */
+		0x02, 0, 0, 0, 0, 0x01, 10, 77, 0, 50,       /* sender: our MAC, the VIP */
+		0, 0, 0, 0, 0, 0, 10, 77, 0, 50,             /* target: zero MAC, the VIP */
+	};
+	struct xlb_ip vip = { .family = XLB_AF_INET }, v6 = { .family = XLB_AF_INET6 };
+	uint8_t buf[64];
+
+	inet_pton(AF_INET, "10.77.0.50", vip.a);
+	cr_assert_eq(xlb_garp_build(buf, sizeof(buf), mac, &vip), XLB_GARP_LEN);
+	cr_assert_arr_eq(buf, want, sizeof(want));
+	cr_assert_eq(xlb_garp_build(buf, XLB_GARP_LEN - 1, mac, &vip), 0);
+	cr_assert_eq(xlb_garp_build(buf, sizeof(buf), mac, &v6), 0);
+}
+
+Test(vrrp_pkt, unsolicited_na_overrides_with_target_link_address)
+{
+	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	static const uint8_t want[XLB_UNA_LEN] = {
+		136, 0, 0, 0,                  /* NA, code 0, checksum left to the kernel */
+		0x20, 0, 0, 0,                 /* Override only: unsolicited, not a router */
+		0xfd, 0, 0, 0x77, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x50, /* target fd00:77::50 */
+		2, 1, 0x02, 0, 0, 0, 0, 0x01,  /* target link-layer address option */
+	};
+	struct xlb_ip vip = { .family = XLB_AF_INET6 }, v4 = { .family = XLB_AF_INET };
+	uint8_t buf[64];
+
+	inet_pton(AF_INET6, "fd00:77::50", vip.a);
+	cr_assert_eq(xlb_una_build(buf, sizeof(buf), mac, &vip), XLB_UNA_LEN);
+	cr_assert_arr_eq(buf, want, sizeof(want));
+	cr_assert_eq(xlb_una_build(buf, XLB_UNA_LEN - 1, mac, &vip), 0);
+	cr_assert_eq(xlb_una_build(buf, sizeof(buf), mac, &v4), 0);
 }
