@@ -53,8 +53,9 @@ int xlb_probe_start(struct xlb_loop *loop, const struct xlb_hc_cfg *hc,
  * with stdin/stdout/stderr on /dev/null and default signal dispositions.
  * The arguments are passed as positional parameters, never spliced into the
  * shell text. Exit status 0 is success. At @timeout_ms the whole process
- * group is SIGKILLed and the result is "timeout". @cb may be NULL (fire and
- * forget: the child is still reaped).
+ * group is SIGKILLed and the result is "timeout" (@timeout_ms 0: no timer,
+ * see xlb_probe_expire()). @cb may be NULL (fire and forget: the child is
+ * still reaped).
  */
 int xlb_probe_exec(struct xlb_loop *loop, const char *script, const char *argv0,
 		   const char *const *args, size_t nargs, uint32_t timeout_ms,
