@@ -887,3 +887,106 @@ Test(health_mgr, type_none_passive_reports_and_lockout_timer)
 	xlb_health_free(m);
 	xlb_loop_free(loop);
 }
+
+Test(health_mgr, hanging_checks_time_out_through_the_sweeper)
+{
+	struct xlb_loop *loop = xlb_loop_new();
+	struct mgr_run r = { .loop = loop };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct xlb_backend_cfg b[1];
+	struct xlb_service_cfg svc;
+	struct xlb_cfg cfg;
+	struct xlb_health_mgr *m;
+	struct xlb_backend_status st;
+	uint16_t ports[1];
+	int lfd = listener("127.0.0.1", 0, &ports[0]), c[2], i;
+
+	/* Fill the accept queue so the manager's connects hang. */
+	sin.sin_port = htons(ports[0]);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < 2; i++) {
+		c[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		connect(c[i], (struct sockaddr *)&sin, sizeof(sin));
+	}
+	usleep(50 * 1000);
+	mk_cfg(&cfg, &svc, b, 1, ports);
+	m = xlb_health_new(loop, &cfg, on_change, &r);
+	cr_assert_not_null(m);
+	run_for(loop, 400);
+	st = status_of(m, ports[0]);
+	cr_assert_geq(st.probes, 1);
+	cr_assert_eq(st.probe_failures, st.probes);
+	cr_assert_str_eq(st.last_detail, "timeout (connect)");
+	cr_assert_eq(st.state, XLB_BACKEND_DOWN);
+	xlb_health_free(m);
+	for (i = 0; i < 2; i++)
+		close(c[i]);
+	close(lfd);
+	xlb_loop_free(loop);
+}
+
+Test(health_mgr, hanging_exec_check_is_killed_and_reaped)
+{
+	struct xlb_loop *loop = xlb_loop_new();
+	struct mgr_run r = { .loop = loop };
+	struct xlb_backend_cfg b[1];
+	struct xlb_service_cfg svc;
+	struct xlb_cfg cfg;
+	struct xlb_health_mgr *m;
+	uint16_t ports[1] = { 80 };
+
+	mk_cfg(&cfg, &svc, b, 1, ports);
+	svc.hc.type = XLB_HC_EXEC;
+	snprintf(svc.hc.script, sizeof(svc.hc.script), "sleep 100; true");
+	m = xlb_health_new(loop, &cfg, on_change, &r);
+	cr_assert_not_null(m);
+	run_for(loop, 350);
+	cr_assert_str_eq(status_of(m, 80).last_detail, "timeout");
+	cr_assert_eq(status_of(m, 80).state, XLB_BACKEND_DOWN);
+	xlb_health_free(m);
+	drain_probes(loop, 3000);
+	cr_assert_eq(xlb_probe_live(), 0);
+	cr_assert_eq(count_children(), 0, "a killed check was not reaped");
+	xlb_loop_free(loop);
+}
+
+/* The schedule, not its timing: every backend has one next start within
+ * the coming interval, and the starts are spread, not stacked. */
+Test(health_mgr, checks_are_spread_over_the_interval)
+{
+	enum { N = 200 };
+	static struct xlb_backend_cfg b[N];
+	static uint64_t next[N];
+	struct xlb_loop *loop = xlb_loop_new();
+	struct xlb_service_cfg svc;
+	struct xlb_cfg cfg;
+	struct xlb_health_mgr *m;
+	uint16_t ports[N];
+	uint64_t now;
+	int i, j, distinct = 0;
+
+	for (i = 0; i < N; i++)
+		ports[i] = 1000 + i;
+	mk_cfg(&cfg, &svc, b, N, ports);
+	svc.hc.interval_ms = 1000;
+	svc.hc.timeout_ms = 100;
+	now = xlb_now_ms();
+	m = xlb_health_new(loop, &cfg, NULL, NULL);
+	cr_assert_not_null(m);
+	for (i = 0; i < N; i++) {
+		struct xlb_backend_status st = status_of(m, ports[i]);
+
+		next[i] = st.next_probe_ms;
+		cr_assert_gt(next[i], now - 1);
+		cr_assert_leq(next[i], xlb_now_ms() + 1000);
+	}
+	for (i = 0; i < N; i++) {
+		for (j = 0; j < i && next[j] != next[i]; j++)
+			;
+		distinct += j == i;
+	}
+	/* 200 hashes into 1000 ms: ~180 distinct expected; all equal = herd */
+	cr_assert_geq(distinct, 120, "only %d distinct start times", distinct);
+	xlb_health_free(m);
+	xlb_loop_free(loop);
+}
