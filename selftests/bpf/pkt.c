@@ -131,7 +131,7 @@ static void build_l4(const struct pkt *p, uint8_t *b, size_t len)
 		body += p->quote_len;
 	}
 	for (i = 0; i < p->payload_len; i++)
-		body[i] = (uint8_t)(p->payload_seed + i * 7 + 3);
+		body[i] = p->payload ? p->payload[i] : (uint8_t)(p->payload_seed + i * 7 + 3);
 
 	switch (p->proto) {
 	case IPPROTO_TCP:

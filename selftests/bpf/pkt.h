@@ -47,8 +47,9 @@ struct pkt {
 	const uint8_t *quote;    /* ICMP error: quoted bytes (an IP packet) */
 	size_t quote_len;
 
-	size_t payload_len;      /* filled with a fixed byte pattern */
+	size_t payload_len;      /* filled with a fixed byte pattern... */
 	uint8_t payload_seed;
+	const uint8_t *payload;  /* ...or copied from here if set */
 };
 
 #define PKT_TCP_FIN 0x01
