@@ -13,22 +13,18 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <linux/rtnetlink.h>
 
 #include "log.h"
 #include "netlink.h"
 #include "probe.h"
 #include "vrrp_garp.h"
 #include "vrrp_io.h"
+#include "vrrp_sock.h"
 #include "xlb/abi.h"
 
 #define RX_BUF            (XLB_VRRP_MAX_LEN + 64)
 #define RX_BATCH          64      /* datagrams read per wake-up */
 #define NOTIFY_TIMEOUT_MS 60000   /* notify hooks are killed after a minute */
-#define VRRP_TOS          0xc0    /* internetwork control, as keepalived */
-#define VRRP_GROUP4       "224.0.0.18"
-#define VRRP_GROUP6       "ff02::12"
 
 struct inst;
 
@@ -81,55 +77,6 @@ static bool pow2(uint64_t n)
 
 /* ---- sending ------------------------------------------------------------- */
 
-static int send_to(struct inst *in, const uint8_t *buf, size_t len, const struct xlb_ip *dst)
-{
-	union {
-		char b4[CMSG_SPACE(sizeof(struct in_pktinfo))];
-		char b6[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
-	} ctl;
-	struct sockaddr_in6 to6 = { .sin6_family = AF_INET6 };
-	struct sockaddr_in to4 = { .sin_family = AF_INET };
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b6 };
-	struct cmsghdr *cm;
-
-	memset(&ctl, 0, sizeof(ctl));
-	/* Source address and interface through pktinfo: binding the socket to
-	 * an address would also filter what it receives (multicast). */
-	if (in->cfg.family == XLB_AF_INET) {
-		struct in_pktinfo pi = { .ipi_ifindex = in->ifindex };
-
-		memcpy(&pi.ipi_spec_dst, in->self.a, 4);
-		memcpy(&to4.sin_addr, dst->a, 4);
-		msg.msg_name = &to4;
-		msg.msg_namelen = sizeof(to4);
-		msg.msg_controllen = sizeof(ctl.b4);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	} else {
-		struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned int)in->ifindex };
-
-		memcpy(&pi.ipi6_addr, in->self.a, 16);
-		memcpy(&to6.sin6_addr, dst->a, 16);
-		to6.sin6_scope_id = (uint32_t)in->ifindex;
-		msg.msg_name = &to6;
-		msg.msg_namelen = sizeof(to6);
-		msg.msg_controllen = sizeof(ctl.b6);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	}
-	if (sendmsg(in->fd, &msg, 0) < 0)
-		return -errno;
-	return 0;
-}
-
 static void send_one(struct inst *in, uint8_t priority, const struct xlb_ip *dst)
 {
 	struct xlb_vrrp_tx tx = {
@@ -144,7 +91,8 @@ static void send_one(struct inst *in, uint8_t priority, const struct xlb_ip *dst
 	int len, err;
 
 	len = xlb_vrrp_encode(&tx, buf, sizeof(buf));
-	err = len < 0 ? len : send_to(in, buf, (size_t)len, dst);
+	err = len < 0 ? len : xlb_vrrp_sock_send(in->fd, in->ifindex, &in->self, dst, buf,
+							 (size_t)len);
 	if (err) {
 		in->fsm.cnt.send_errors++;
 		/* A link that is down is reported once, by the link monitor. */
@@ -161,7 +109,7 @@ static void send_one(struct inst *in, uint8_t priority, const struct xlb_ip *dst
 
 static void send_advert(struct inst *in, uint8_t priority)
 {
-	struct xlb_ip group = { .family = in->cfg.family };
+	struct xlb_ip group;
 	size_t i;
 
 	if (in->cfg.n_peers) {
@@ -169,8 +117,7 @@ static void send_advert(struct inst *in, uint8_t priority)
 			send_one(in, priority, &in->cfg.peers[i]);
 		return;
 	}
-	inet_pton(in->cfg.family == XLB_AF_INET6 ? AF_INET6 : AF_INET,
-		  in->cfg.family == XLB_AF_INET6 ? VRRP_GROUP6 : VRRP_GROUP4, group.a);
+	xlb_vrrp_group(in->cfg.family, &group);
 	send_one(in, priority, &group);
 }
 
@@ -424,84 +371,38 @@ static void handle_advert(struct inst *in, enum xlb_vrrp_drop r, const struct xl
 	fire(in, &ev);
 }
 
-static void rx4(struct inst *in, uint8_t *buf, ssize_t n, struct msghdr *msg)
-{
-	struct xlb_vrrp_advert adv;
-	struct cmsghdr *cm;
-	int ifindex = 0;
-
-	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm))
-		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO)
-			ifindex = ((struct in_pktinfo *)CMSG_DATA(cm))->ipi_ifindex;
-	handle_advert(in, xlb_vrrp_decode4(buf, (size_t)n, ifindex, &in->exp, &adv), &adv);
-}
-
-static void rx6(struct inst *in, uint8_t *buf, ssize_t n, struct msghdr *msg,
-		const struct sockaddr_in6 *from)
-{
-	struct in6_addr dst = IN6ADDR_ANY_INIT;
-	struct xlb_vrrp_advert adv;
-	struct cmsghdr *cm;
-	int ifindex = 0, hops = -1;
-
-	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-		if (cm->cmsg_level != IPPROTO_IPV6)
-			continue;
-		if (cm->cmsg_type == IPV6_PKTINFO) {
-			struct in6_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-			dst = pi.ipi6_addr;
-			ifindex = (int)pi.ipi6_ifindex;
-		} else if (cm->cmsg_type == IPV6_HOPLIMIT) {
-			memcpy(&hops, CMSG_DATA(cm), sizeof(hops));
-		}
-	}
-	handle_advert(in, xlb_vrrp_decode6(buf, (size_t)n, &from->sin6_addr, &dst, hops, ifindex,
-					   &in->exp, &adv), &adv);
-}
-
 static void on_readable(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct inst *in = arg;
+	struct xlb_vrrp_rxmeta meta;
+	struct xlb_vrrp_advert adv;
+	enum xlb_vrrp_drop r;
 	uint8_t buf[RX_BUF];
-	union {
-		char b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) +
-		       CMSG_SPACE(sizeof(struct in_pktinfo))];
-		struct cmsghdr align;
-	} ctl;
 	int i;
 
 	(void)loop;
 	(void)events;
-	for (i = 0; i < RX_BATCH; i++) {
-		struct sockaddr_in6 from;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr msg = {
-			.msg_name = &from, .msg_namelen = sizeof(from),
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = ctl.b, .msg_controllen = sizeof(ctl.b),
-		};
-		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+	for (i = 0; i < RX_BATCH && !in->node->stopping; i++) {
+		ssize_t n = xlb_vrrp_sock_recv(fd, buf, sizeof(buf), &meta);
 
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				pr_warn("vrrp %s: receive on %s: %s\n", in->cfg.name,
-					in->cfg.interface, strerror(errno));
+		if (n == -EAGAIN)
 			return;
-		}
-		if (msg.msg_flags & MSG_TRUNC) {
-			struct xlb_vrrp_advert none = { 0 };
-
-			count_drop(in, XLB_VRRP_DROP_TRUNCATED, &none);
+		if (n == -EMSGSIZE) {
+			memset(&adv, 0, sizeof(adv));
+			count_drop(in, XLB_VRRP_DROP_TRUNCATED, &adv);
 			continue;
 		}
-		if (in->cfg.family == XLB_AF_INET)
-			rx4(in, buf, n, &msg);
-		else
-			rx6(in, buf, n, &msg, &from);
-		if (in->node->stopping)
+		if (n < 0) {
+			pr_warn("vrrp %s: receive on %s: %s\n", in->cfg.name, in->cfg.interface,
+				strerror((int)-n));
 			return;
+		}
+		if (in->cfg.family == XLB_AF_INET)
+			r = xlb_vrrp_decode4(buf, (size_t)n, meta.ifindex, &in->exp, &adv);
+		else
+			r = xlb_vrrp_decode6(buf, (size_t)n, &meta.src, &meta.dst, meta.hop_limit,
+					     meta.ifindex, &in->exp, &adv);
+		handle_advert(in, r, &adv);
 	}
 }
 
@@ -602,142 +503,6 @@ static void on_netlink(struct xlb_loop *loop, int fd, uint32_t events, void *arg
 
 /* ---- setup ----------------------------------------------------------------- */
 
-struct pick_ctx {
-	const struct xlb_vrrp_cfg *cfg;
-	struct xlb_ip out;
-};
-
-static bool is_vip(const struct xlb_vrrp_cfg *cfg, const struct xlb_ip *ip)
-{
-	size_t i, len = ip->family == XLB_AF_INET6 ? 16 : 4;
-
-	for (i = 0; i < cfg->n_vips; i++)
-		if (cfg->vips[i].family == ip->family && !memcmp(cfg->vips[i].a, ip->a, len))
-			return true;
-	return false;
-}
-
-static int pick_cb(const struct xlb_ip *ip, unsigned int prefix, unsigned char scope,
-		   uint32_t flags, void *arg)
-{
-	struct pick_ctx *c = arg;
-
-	(void)prefix;
-	(void)flags;
-	if (ip->family == XLB_AF_INET6) {
-		/* RFC 9568 5.1.2.1: adverts come from the link-local address. */
-		if (scope != RT_SCOPE_LINK)
-			return 0;
-	} else if (is_vip(c->cfg, ip)) {
-		return 0;
-	}
-	c->out = *ip;
-	c->out.prefix = 0;
-	return 1;
-}
-
-/* Our advert source: unicast_src_ip, else the interface's primary IPv4
- * address that is not a VIP, else its IPv6 link-local address. */
-static int pick_self(struct inst *in)
-{
-	struct pick_ctx c = { .cfg = &in->cfg };
-	int err;
-
-	if (in->cfg.unicast_src.family) {
-		in->self = in->cfg.unicast_src;
-		in->self.prefix = 0;
-		return 0;
-	}
-	err = xlb_nl_addr_list(in->ifindex, in->cfg.family, pick_cb, &c);
-	if (err)
-		return err;
-	/* An address owner may hold nothing but its VIP. */
-	if (!c.out.family && in->cfg.priority == 255 && in->cfg.n_vips)
-		c.out = in->cfg.vips[0];
-	if (!c.out.family)
-		return -EADDRNOTAVAIL;
-	in->self = c.out;
-	in->self.prefix = 0;
-	return 0;
-}
-
-static int sockopt(int fd, int level, int name, int val)
-{
-	return setsockopt(fd, level, name, &val, sizeof(val)) < 0 ? -errno : 0;
-}
-
-static int open_socket4(struct inst *in)
-{
-	struct ip_mreqn mreq = { .imr_ifindex = in->ifindex };
-	int fd = in->fd, err;
-
-	err = sockopt(fd, IPPROTO_IP, IP_PKTINFO, 1);
-	if (!err)
-		err = sockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, XLB_VRRP_TTL);
-	if (!err)
-		err = sockopt(fd, IPPROTO_IP, IP_TTL, XLB_VRRP_TTL);
-	if (!err)
-		err = sockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
-	if (!err)
-		err = sockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0);
-	if (!err)
-		err = sockopt(fd, IPPROTO_IP, IP_TOS, VRRP_TOS);
-	if (!err && setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0)
-		err = -errno;
-	if (err || in->cfg.n_peers)
-		return err;
-	inet_pton(AF_INET, VRRP_GROUP4, &mreq.imr_multiaddr);
-	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
-		return -errno;
-	return 0;
-}
-
-static int open_socket6(struct inst *in)
-{
-	struct ipv6_mreq mreq = { .ipv6mr_interface = (unsigned int)in->ifindex };
-	int fd = in->fd, err;
-
-	err = sockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
-	if (!err)
-		err = sockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
-	if (!err)
-		err = sockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, XLB_VRRP_TTL);
-	if (!err)
-		err = sockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, XLB_VRRP_TTL);
-	if (!err)
-		err = sockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
-	if (!err)
-		err = sockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0);
-	if (!err)
-		err = sockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, VRRP_TOS);
-	if (!err)
-		err = sockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, in->ifindex);
-	if (err || in->cfg.n_peers)
-		return err;
-	inet_pton(AF_INET6, VRRP_GROUP6, &mreq.ipv6mr_multiaddr);
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq, sizeof(mreq)) < 0)
-		return -errno;
-	return 0;
-}
-
-static int open_socket(struct inst *in)
-{
-	int domain = in->cfg.family == XLB_AF_INET6 ? AF_INET6 : AF_INET;
-	int err;
-
-	in->fd = socket(domain, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, XLB_IPPROTO_VRRP);
-	if (in->fd < 0)
-		return -errno;
-	/* Only this interface's adverts, and sends leave through it. */
-	if (setsockopt(in->fd, SOL_SOCKET, SO_BINDTODEVICE, in->cfg.interface,
-		       (socklen_t)strlen(in->cfg.interface) + 1) < 0)
-		return -errno;
-	err = domain == AF_INET ? open_socket4(in) : open_socket6(in);
-	if (err)
-		return err;
-	return xlb_loop_add_fd(in->node->loop, in->fd, EPOLLIN, on_readable, in);
-}
-
 static void inst_fill_expect(struct inst *in)
 {
 	struct xlb_vrrp_expect *e = &in->exp;
@@ -777,15 +542,22 @@ static int inst_setup(struct inst *in)
 		goto fail;
 	}
 	memcpy(in->mac, link.mac, 6);
-	err = pick_self(in);
+	err = xlb_vrrp_pick_source(&in->cfg, in->ifindex, &in->self);
 	if (err) {
 		why = in->cfg.family == XLB_AF_INET6 ? "no IPv6 link-local address"
 						    : "no IPv4 address other than the VIPs";
 		goto fail;
 	}
-	err = open_socket(in);
-	if (err) {
+	in->fd = xlb_vrrp_sock_open(in->cfg.family, in->cfg.interface, in->ifindex,
+				    !in->cfg.n_peers);
+	if (in->fd < 0) {
+		err = in->fd;
 		why = "opening the VRRP socket";
+		goto fail;
+	}
+	err = xlb_loop_add_fd(in->node->loop, in->fd, EPOLLIN, on_readable, in);
+	if (err) {
+		why = "watching the VRRP socket";
 		goto fail;
 	}
 	inst_fill_expect(in);
