@@ -66,6 +66,7 @@ struct xlb_state {
 	uint32_t rec_start[XLB_MAX_SERVICES + 1];
 	uint8_t *keep;               /* scratch: ids kept by an apply */
 	uint32_t *slot_count;        /* scratch: table slots per backend id */
+	uint32_t *scratch;           /* scratch: a table built in cache-warm memory */
 	uint64_t tables_built;
 };
 
@@ -100,7 +101,8 @@ struct xlb_state *xlb_state_new(struct xlb_dp *dp, xlb_plan_fn plan, void *plan_
 	st->be_gen = calloc(XLB_MAX_BACKENDS, sizeof(uint32_t));
 	st->keep = calloc(XLB_MAX_BACKENDS, 1);
 	st->slot_count = calloc(XLB_MAX_BACKENDS, sizeof(uint32_t));
-	if (!st->be_used || !st->be_gen || !st->keep || !st->slot_count) {
+	st->scratch = calloc(XLB_MAGLEV_SIZE, sizeof(uint32_t));
+	if (!st->be_used || !st->be_gen || !st->keep || !st->slot_count || !st->scratch) {
 		xlb_state_free(st);
 		errno = ENOMEM;
 		return NULL;
@@ -133,6 +135,7 @@ void xlb_state_free(struct xlb_state *st)
 	free(st->rec_list);
 	free(st->keep);
 	free(st->slot_count);
+	free(st->scratch);
 	free(st);
 }
 
@@ -365,10 +368,15 @@ static int build_table(struct xlb_state *st, struct svc_state *s)
 		maglev_key_of(&s->cfg->backends[i], mb[n].key);
 		n++;
 	}
+	/* Built in reused memory (cache-warm, no page faults during the
+	 * random walk), then copied into the new map in one sequential pass. */
+	err = xlb_maglev_build(mb, n, st->scratch, XLB_MAGLEV_SIZE);
+	free(mb);
+	if (err)
+		return err;
 	err = xlb_dp_table_new(st->dp, &s->new_fd, &s->new_slots);
 	if (!err)
-		err = xlb_maglev_build(mb, n, s->new_slots, XLB_MAGLEV_SIZE);
-	free(mb);
+		memcpy(s->new_slots, st->scratch, XLB_MAGLEV_SIZE * sizeof(uint32_t));
 	if (err) {
 		xlb_dp_table_abort(s->new_fd, s->new_slots);
 		s->new_fd = -1;
@@ -417,30 +425,62 @@ static void backend_value(const struct svc_state *s, size_t j, uint32_t gen, str
 	v->service = s->id;
 }
 
-/* Install the pending table of @s (if any) and switch the service to it. */
-static int commit_table(struct xlb_state *st, struct svc_state *s, bool *switched)
+/* Where the pending table of @s goes: the slot the service does not use. */
+static uint32_t pending_index(const struct svc_state *s)
 {
-	uint32_t idx;
-	int err;
-
-	*switched = false;
-	if (!s->new_slots)
-		return 0;
 	if (!s->has_table)
-		idx = 2 * s->id;
-	else
-		idx = s->table == 2 * s->id ? 2 * s->id + 1 : 2 * s->id;
-	err = xlb_dp_table_install(st->dp, idx, s->new_fd, s->new_slots);
+		return 2 * s->id;
+	return s->table == 2 * s->id ? 2 * s->id + 1 : 2 * s->id;
+}
+
+/* After its pending table is installed, point @s at it. */
+static void table_switched(struct xlb_state *st, struct svc_state *s, uint32_t idx)
+{
 	s->new_fd = -1;
 	s->new_slots = NULL;
-	if (err)
-		return err;
 	s->table = idx;
 	s->has_table = true;
 	s->sig = s->new_sig;
 	st->tables_built++;
-	*switched = true;
-	return 0;
+}
+
+/*
+ * Install the pending tables of @ss[0..n-1] in one outer-map write. On
+ * success each service with a pending table is marked switched in @switched.
+ */
+static int install_tables(struct xlb_state *st, struct svc_state *ss, size_t n, bool *switched)
+{
+	uint32_t *idx = calloc(n ? n : 1, sizeof(*idx)), k = 0;
+	uint32_t **slots = calloc(n ? n : 1, sizeof(*slots));
+	int *fds = calloc(n ? n : 1, sizeof(*fds));
+	size_t i;
+	int err;
+
+	if (!idx || !slots || !fds) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		switched[i] = false;
+		if (!ss[i].new_slots)
+			continue;
+		idx[k] = pending_index(&ss[i]);
+		fds[k] = ss[i].new_fd;
+		slots[k] = ss[i].new_slots;
+		k++;
+	}
+	err = xlb_dp_table_install_many(st->dp, idx, fds, slots, k);
+	for (i = 0, k = 0; i < n; i++) {
+		if (!ss[i].new_slots)
+			continue;
+		table_switched(st, &ss[i], idx[k++]);
+		switched[i] = !err;
+	}
+out:
+	free(idx);
+	free(slots);
+	free(fds);
+	return err;
 }
 
 static struct svc_state *find_old(struct xlb_state *st, const struct xlb_service_cfg *c,
@@ -644,14 +684,19 @@ have_id:;
 				err = e;
 		}
 	}
-	for (i = 0; i < n; i++) {
-		struct svc_state *s = &ns[i], *old = find_old(st, s->cfg, &s->key);
-		struct xlb_service v;
-		bool switched;
-		int e = commit_table(st, s, &switched);
+	{
+		bool *switched = calloc(n ? n : 1, sizeof(*switched));
+		int e = switched ? install_tables(st, ns, n, switched) : -ENOMEM;
 
 		if (e && !err)
 			err = e;
+		free(switched);
+	}
+	for (i = 0; i < n; i++) {
+		struct svc_state *s = &ns[i], *old = find_old(st, s->cfg, &s->key);
+		struct xlb_service v;
+		int e;
+
 		service_value(s, &v);
 		e = xlb_dp_service_put(st->dp, &s->key, &v);
 		if (e && !err)
@@ -741,7 +786,7 @@ int xlb_state_replan(struct xlb_state *st, const char *service)
 		if (err)
 			goto out;
 	}
-	err = commit_table(st, s, &switched);
+	err = install_tables(st, s, 1, &switched);
 	if (err)
 		goto out;
 	if (switched || was_empty != s->empty) {

@@ -218,7 +218,10 @@ static bool parse_backend(struct xlb_cfgp *p, struct json_object *o, const char 
 
 	b->port = s->port;
 	b->weight = 1;
-	b->max_fails = 1;
+	/* nginx's default is 1; with an active check, rise/fall decide unless
+	 * max_fails is given (a single failed probe should not lock a backend
+	 * out for fail_timeout). */
+	b->max_fails = sc->hc_type_ok && s->hc.type != XLB_HC_NONE ? 0 : 1;
 	b->fail_timeout_ms = 10000;
 	if (!xlb_cfgp_is_obj(p, o, path))
 		return false;

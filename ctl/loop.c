@@ -221,10 +221,10 @@ static void program_timerfd(struct xlb_loop *l)
 		return;
 	}
 	d = l->heap[0]->deadline_ms;
+	if (d == 0)
+		d = 1; /* 0 would disarm; armed_for 0 means "not armed" */
 	if (d == l->armed_for)
 		return;
-	if (d == 0)
-		d = 1; /* 0 would disarm */
 	its.it_value.tv_sec = d / 1000;
 	its.it_value.tv_nsec = (d % 1000) * 1000000;
 	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)

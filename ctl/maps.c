@@ -543,6 +543,29 @@ int xlb_dp_table_install(struct xlb_dp *dp, uint32_t index, int fd, uint32_t *sl
 	return err;
 }
 
+int xlb_dp_table_install_many(struct xlb_dp *dp, const uint32_t *index, const int *fd,
+			      uint32_t *const *slots, uint32_t n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bopts);
+	__u32 count = n, i;
+	int err = 0;
+
+	if (n == 0)
+		return 0;
+	if (n > 1 && bpf_map_update_batch(dp->fd[M_MAGLEV], index, fd, &count, &bopts) == 0 &&
+	    count == n)
+		goto out;
+	/* No batch support (or a partial one): the rest one by one. */
+	for (i = n > 1 ? count : 0; i < n; i++) {
+		if (bpf_map_update_elem(dp->fd[M_MAGLEV], &index[i], &fd[i], BPF_ANY) && !err)
+			err = -errno;
+	}
+out:
+	for (i = 0; i < n; i++)
+		xlb_dp_table_abort(fd[i], slots[i]);
+	return err;
+}
+
 int xlb_dp_table_read(struct xlb_dp *dp, uint32_t index, uint32_t *out)
 {
 	__u32 id;

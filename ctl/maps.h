@@ -72,6 +72,13 @@ int xlb_dp_backends_read_all(struct xlb_dp *dp, struct xlb_backend *out);
 int xlb_dp_table_new(struct xlb_dp *dp, int *fd, uint32_t **slots);
 void xlb_dp_table_abort(int fd, uint32_t *slots);
 int xlb_dp_table_install(struct xlb_dp *dp, uint32_t index, int fd, uint32_t *slots);
+/*
+ * Install @n tables at once (one outer-map batch write: the kernel waits for
+ * running programs once per call, not once per table). Consumes every fd and
+ * mapping, also on failure.
+ */
+int xlb_dp_table_install_many(struct xlb_dp *dp, const uint32_t *index, const int *fd,
+			      uint32_t *const *slots, uint32_t n);
 int xlb_dp_table_read(struct xlb_dp *dp, uint32_t index, uint32_t *out);
 int xlb_dp_table_clear(struct xlb_dp *dp, uint32_t index);
 

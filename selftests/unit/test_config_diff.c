@@ -167,7 +167,8 @@ Test(config_diff, service_keys_count_as_changed)
 			SVC("api", "10.0.0.2", ",\"affinity\":\"source\"", BE(9, "")),
 		    INST(100)),
 		&d);
-	expect(&d, 0, 0, 2, 0, 0, 0, 0);
+	/* web's 3 backends also change: with an active check max_fails defaults to 0 */
+	expect(&d, 0, 0, 2, 0, 0, 0, 3);
 	diff_to(CFG(NODE("lb1"), WEB("", BASE_BACKENDS) "," SVC("api", "10.0.0.4", "", BE(9, "")),
 		    INST(100)),
 		&d);
