@@ -198,8 +198,9 @@ static __always_inline int xlb_flow_choose(const struct xlb_pkt *p,
 		xlb_flow_hit(f, be, ch, now, syn, closing);
 		return 0;
 	}
+	/* New flows only go to UP backends, even from a table not yet rebuilt. */
 	be = bpf_map_lookup_elem(&backends, &id);
-	if (!be || be->family != p->key.family)
+	if (!be || be->state != XLB_BE_UP || be->family != p->key.family)
 		return -XLB_ENOENT;
 	ch->be = be;
 	ch->be_id = id;
