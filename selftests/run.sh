@@ -43,7 +43,7 @@ run_netns() {
 	for t in "$here"/netns/test_*.sh; do
 		[ -e "$t" ] || continue
 		echo "== netns: $(basename "$t")"
-		XLB_BUILD="$out" timeout --kill-after=10 300 bash "$t"
+		XLB_BUILD="$out" XLB_SAN_BUILD="${XLB_SAN_BUILD:-}" timeout --kill-after=10 300 bash "$t"
 		rc=$?
 		case $rc in
 		0) passed=$((passed + 1)); echo "ok   $(basename "$t")" ;;

@@ -13,9 +13,13 @@
 set -euo pipefail
 
 [ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
-B=${XLB_BUILD:-build}
+# Prefer the sanitizer build when there is one: a report fails the test.
+B=${XLB_SAN_BUILD:-${XLB_BUILD:-build}}
+[ -x "$B/xlbd" ] || B=${XLB_BUILD:-build}
 XLBD=$(realpath "$B/xlbd")
 XLBCTL=$(realpath "$B/xlbctl")
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=24
 NS=xlbtctl$$
 NODE=tctl$$
 SOCK=/run/xlb/tctl$$.sock
@@ -178,4 +182,7 @@ stop_xlbd
 [ ! -e "$PIN" ] || fail "pins left in $PIN after SIGTERM with keep_maps false: $(ls "$PIN")"
 ip -n "$NS" -j link show veth0 | jq -e '.[0].xdp == null' >/dev/null ||
 	fail "XDP still attached after xlbd exited"
-echo "ok: apply, refusal, restart with pinned flows, cleanup"
+if grep -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$TMP/xlbd.log"; then
+	fail "sanitizer report in the xlbd log"
+fi
+echo "ok: apply, refusal, restart with pinned flows, cleanup ($B)"
