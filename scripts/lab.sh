@@ -37,6 +37,17 @@
 # addresses work at once.  rp_filter is 0 in every node.  GRO is on on the
 # hub-side peer of each lb veth and on eth0 of every node: a veth only
 # receives frames sent by XDP_TX/redirect on its peer when it has NAPI.
+# NAPI alone is not enough: the sending veth kicks the peer's NAPI after an
+# XDP_TX burst only when the peer has a native XDP program, otherwise the
+# frames wait in the peer's ring until some ordinary packet comes by.  So
+# the lab compiles a one-line XDP_PASS program ($LAB_DIR/xdp_pass.o, needs
+# clang) and attaches it (xdpdrv) to v-lb1 and v-lb2 in the hub.
+# Transmit checksum offload is off on eth0 of every node: a veth otherwise
+# hands the peer packets whose TCP/UDP checksum holds only the pseudo-header
+# sum (CHECKSUM_PARTIAL), which an XDP program cannot tell apart; after an
+# XDP rewrite and XDP_TX that metadata is gone and the receiver drops the
+# packet as corrupt.  A real NIC computes the sum before the wire, so this
+# matches what an LB sees on hardware.
 #
 # Each backend runs its own nginx (its own config, pid file and logs under
 # $LAB_DIR/beN/, nothing under /etc/nginx is read or written):
@@ -301,6 +312,17 @@ _lab_build() {
 	_lab_run "building bridge and veths in $LAB_NS_HUB" ip -n "$LAB_NS_HUB" -batch "$f" || return 1
 	_lab_run "enabling GRO on the hub side of the lb veths" ip netns exec "$LAB_NS_HUB" \
 		sh -c 'ethtool -K v-lb1 gro on && ethtool -K v-lb2 gro on' || return 1
+	# XDP_PASS on the hub side of the lb veths, see the header comment.
+	printf '%s\n' \
+		'__attribute__((section("xdp"), used)) int lab_hub_pass(void *ctx) { return 2; /* XDP_PASS */ }' \
+		'char LICENSE[] __attribute__((section("license"), used)) = "GPL";' \
+		>"$LAB_DIR/xdp_pass.c" || return 1
+	_lab_run "compiling $LAB_DIR/xdp_pass.c" \
+		clang -O2 -target bpf -c "$LAB_DIR/xdp_pass.c" -o "$LAB_DIR/xdp_pass.o" || return 1
+	for node in lb1 lb2; do
+		_lab_run "attaching XDP_PASS to v-$node in $LAB_NS_HUB" ip -n "$LAB_NS_HUB" link set \
+			dev "v-$node" xdpdrv obj "$LAB_DIR/xdp_pass.o" sec xdp || return 1
+	done
 
 	# Addresses and routes, one batch per node.
 	for node in $LAB_NODES; do
@@ -338,7 +360,7 @@ _lab_build() {
 		} >"$f"
 		# shellcheck disable=SC2016
 		_lab_run "configuring addresses in $ns" ip netns exec "$ns" \
-			sh -c 'ip -batch "$1" && ethtool -K eth0 gro on' lab "$f" || return 1
+			sh -c 'ip -batch "$1" && ethtool -K eth0 gro on tx off' lab "$f" || return 1
 	done
 
 	# Backends: one nginx each, sharing the static files in $LAB_DIR/www.
@@ -380,7 +402,7 @@ lab_up() {
 		_lab_err "lab_up: needs root (network namespaces)"
 		return 1
 	fi
-	for cmd in ip nginx curl ethtool sysctl truncate; do
+	for cmd in ip nginx curl ethtool sysctl truncate clang; do
 		if ! command -v "$cmd" >/dev/null; then
 			_lab_err "lab_up: '$cmd' not found (run scripts/deps.sh)"
 			return 1

@@ -6,8 +6,9 @@
 #   - nat mode: every backend answers with its name at its own IPv4 and IPv6
 #     address; /big and /stream behave; lab_split opens one TCP connection
 #     per request (checked in nginx's access log); status switch, stop/start
-#     of a backend, the load loop and lab_xdp_attached work; sysctls and GRO
-#     are set; nobody holds the VIP;
+#     of a backend, the load loop and lab_xdp_attached work; sysctls, GRO,
+#     tx checksum offload (off) and the hub-side XDP_PASS programs are set;
+#     nobody holds the VIP;
 #   - a failing lab_up says why and leaves nothing behind;
 #   - dr mode: the VIPs sit on the backends' lo, the client gets no ARP/ND
 #     answer for them, and a backend reached at L2 answers for the VIP;
@@ -24,7 +25,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "skip: test_lab.sh needs root (network namespaces)"
 	exit 77
 fi
-for cmd in ip nginx curl ethtool ping ss; do
+for cmd in ip nginx curl ethtool ping ss clang; do
 	if ! command -v "$cmd" >/dev/null; then
 		echo "skip: '$cmd' not installed"
 		exit 77
@@ -142,10 +143,14 @@ for node in lb1 lb2; do
 		"$(lab_exec "$node" sysctl -n net.ipv6.conf.all.forwarding)"
 	check "GRO on the hub side of $node's veth (v-$node)" on \
 		"$(lab_exec hub ethtool -k "v-$node" | awk '/^generic-receive-offload:/ { print $2 }')"
+	check "native XDP program on the hub side of $node's veth (v-$node)" yes \
+		"$(ip -n "$LAB_NS_HUB" -d link show dev "v-$node" | grep -q 'prog/xdp id' && echo yes || echo no)"
 done
 for node in $LAB_NODES; do
 	check "GRO on eth0 of $node" on \
 		"$(lab_exec "$node" ethtool -k eth0 | awk '/^generic-receive-offload:/ { print $2 }')"
+	check "tx checksum offload on eth0 of $node" off \
+		"$(lab_exec "$node" ethtool -k eth0 | awk '/^tx-checksumming:/ { print $2 }')"
 	check "VIP addresses on $node in nat mode" "" \
 		"$(lab_exec "$node" ip -o addr show | grep -E " ($LAB_VIP4|$LAB_VIP6)/")"
 done
