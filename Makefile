@@ -134,6 +134,30 @@ $(OUTPUT)/selftests/bench_%: selftests/bench/%.c $(wildcard selftests/bench/*.h)
 	$(call msg,CC,$(@F))
 	$(Q)$(CC) $(TEST_CFLAGS) $(LDFLAGS) $< $(LIBXLB) $(LDLIBS) -o $@
 
+# ---- fuzzing (libFuzzer, clang) ---------------------------------------------
+# Each selftests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput and is linked
+# with the ctl/ sources under ASan+UBSan; selftests/fuzz/run.sh runs each
+# target for FUZZ_SECONDS on its corpus selftests/fuzz/corpus/NAME/.
+FUZZ_SRCS    := $(wildcard selftests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst selftests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-std=gnu11 -D_GNU_SOURCE -Iinclude -Ictl -I$(OUTPUT) -Iselftests $(PKG_CFLAGS)
+
+$(OUTPUT)/fuzz/%: selftests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) $(SKEL) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ-CC,$(@F))
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) $(LDLIBS) -o $@
+
+$(OUTPUT)/fuzz:
+	$(Q)mkdir -p $@
+
+.PHONY: fuzz check-fuzz
+fuzz: $(FUZZ_BINS)
+	$(Q)bash selftests/fuzz/run.sh $(OUTPUT) $(FUZZ_SECONDS)
+
+check-fuzz: $(FUZZ_BINS)
+	$(Q)bash selftests/fuzz/run.sh $(OUTPUT) $(FUZZ_SECONDS)
+
 .PHONY: deps
 deps:
 	$(Q)bash scripts/deps.sh
