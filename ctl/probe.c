@@ -50,11 +50,9 @@ struct xlb_probe {
 	/* http */
 	char *req;
 	size_t req_len, req_off;
-	uint16_t expect[XLB_MAX_EXPECT];
-	int n_expect;
-	char expect_body[sizeof(((struct xlb_hc_cfg *)0)->expect_body)];
+	struct xlb_http_expect expect;
 	size_t len;
-	char *buf;               /* XLB_PROBE_HTTP_MAX + 1 bytes, http only */
+	char *buf;               /* XLB_PROBE_HTTP_MAX bytes, http only */
 };
 
 static unsigned long probes_live;
@@ -176,14 +174,14 @@ static int fill_sockaddr(const struct xlb_ip *ip, uint16_t port, struct sockaddr
 	return -EAFNOSUPPORT;
 }
 
-static bool status_expected(const struct xlb_probe *p, int code)
+static bool status_expected(const struct xlb_http_expect *exp, int code)
 {
 	int i;
 
-	if (!p->n_expect)
+	if (!exp->n_status)
 		return code >= 200 && code <= 399;
-	for (i = 0; i < p->n_expect; i++)
-		if (p->expect[i] == code)
+	for (i = 0; i < exp->n_status && i < XLB_MAX_EXPECT; i++)
+		if (exp->status[i] == code)
 			return true;
 	return false;
 }
@@ -212,46 +210,71 @@ static int parse_status(const char *b, size_t n)
 	return (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
 }
 
+void xlb_http_expect_init(struct xlb_http_expect *exp, const struct xlb_hc_cfg *hc)
+{
+	memset(exp, 0, sizeof(*exp));
+	exp->n_status = hc->n_expect < 0 ? 0 :
+			hc->n_expect > XLB_MAX_EXPECT ? XLB_MAX_EXPECT : hc->n_expect;
+	memcpy(exp->status, hc->expect_status, sizeof(exp->status));
+	snprintf(exp->body, sizeof(exp->body), "%s", hc->expect_body);
+}
+
+int xlb_http_check_response(const char *buf, size_t len, bool final,
+			    const struct xlb_http_expect *exp, char *detail, size_t dlen)
+{
+	int code = parse_status(buf, len);
+	const char *hdr_end;
+	size_t blen;
+
+	if (code < 0) {
+		snprintf(detail, dlen, "bad response (not HTTP)");
+		return 0;
+	}
+	if (code == 0) {
+		if (!final)
+			return -EAGAIN;
+		snprintf(detail, dlen, "%s", len ? "bad response (truncated status line)" :
+					     "no response");
+		return 0;
+	}
+	if (!status_expected(exp, code)) {
+		snprintf(detail, dlen, "status %d", code);
+		return 0;
+	}
+	blen = strnlen(exp->body, sizeof(exp->body));
+	if (!blen) {
+		snprintf(detail, dlen, "status %d", code);
+		return 1;
+	}
+	/* The body starts after the first empty line; header text never counts. */
+	hdr_end = memmem(buf, len, "\r\n\r\n", 4);
+	if (hdr_end && memmem(hdr_end + 4, len - (size_t)(hdr_end + 4 - buf), exp->body, blen)) {
+		snprintf(detail, dlen, "status %d, body matches", code);
+		return 1;
+	}
+	if (!final)
+		return -EAGAIN;
+	snprintf(detail, dlen, "status %d, body does not contain \"%.32s\"", code, exp->body);
+	return 0;
+}
+
 /*
  * Decide on what has been read. @final: no more bytes will come (EOF, error
  * or buffer full). Returns true when the result is set.
  */
 static bool http_decide(struct xlb_probe *p, bool final, const char *why_final)
 {
-	int code = parse_status(p->buf, p->len);
-	const char *body;
+	int r;
 
-	if (code < 0) {
-		set_result(p, false, "bad response (not HTTP)");
+	if (final && !p->len) {
+		set_result(p, false, "%s before any response", why_final);
 		return true;
 	}
-	if (code == 0) {
-		if (!final)
-			return false;
-		if (!p->len)
-			set_result(p, false, "%s before any response", why_final);
-		else
-			set_result(p, false, "bad response (truncated status line)");
-		return true;
-	}
-	if (!status_expected(p, code)) {
-		set_result(p, false, "status %d", code);
-		return true;
-	}
-	if (!p->expect_body[0]) {
-		set_result(p, true, "status %d", code);
-		return true;
-	}
-	p->buf[p->len] = '\0';
-	body = strstr(p->buf, "\r\n\r\n");
-	if (body && memmem(body + 4, p->len - (body + 4 - p->buf), p->expect_body,
-			   strlen(p->expect_body))) {
-		set_result(p, true, "status %d, body matches", code);
-		return true;
-	}
-	if (!final)
+	r = xlb_http_check_response(p->buf, p->len, final, &p->expect, p->res.detail,
+				    sizeof(p->res.detail));
+	if (r < 0)
 		return false;
-	set_result(p, false, "status %d, body does not contain \"%.32s\"", code, p->expect_body);
+	p->res.ok = r == 1;
 	return true;
 }
 
@@ -600,14 +623,12 @@ int xlb_probe_start(struct xlb_loop *loop, const struct xlb_hc_cfg *hc,
 		return -ENOMEM;
 	if (p->kind == PROBE_HTTP) {
 		p->req = build_request(hc, addr, port, &p->req_len);
-		p->buf = malloc(XLB_PROBE_HTTP_MAX + 1);
+		p->buf = malloc(XLB_PROBE_HTTP_MAX);
 		if (!p->req || !p->buf) {
 			err = -ENOMEM;
 			goto out;
 		}
-		p->n_expect = hc->n_expect > XLB_MAX_EXPECT ? XLB_MAX_EXPECT : hc->n_expect;
-		memcpy(p->expect, hc->expect_status, sizeof(p->expect));
-		snprintf(p->expect_body, sizeof(p->expect_body), "%s", hc->expect_body);
+		xlb_http_expect_init(&p->expect, hc);
 	}
 	err = start_socket(p, addr, port, timeout_ms);
 	if (!err) {

@@ -71,6 +71,27 @@ void xlb_probe_cancel(struct xlb_probe *p);
 /* Probes alive, including exec children not yet reaped (for tests). */
 unsigned long xlb_probe_live(void);
 
+/* What an http check accepts: the health_check keys the response is judged by. */
+struct xlb_http_expect {
+	uint16_t status[XLB_MAX_EXPECT];
+	int      n_status;     /* 0 = any of 200..399 */
+	char     body[sizeof(((struct xlb_hc_cfg *)0)->expect_body)]; /* substring, "" = any */
+};
+
+/* Copy the http expectations out of @hc (n_expect clamped to XLB_MAX_EXPECT). */
+void xlb_http_expect_init(struct xlb_http_expect *exp, const struct xlb_hc_cfg *hc);
+
+/*
+ * Judge the first @len bytes of an HTTP response (no NUL terminator needed;
+ * any bytes allowed): the status line "HTTP/d.d SSS" decides, then the body
+ * substring when one is expected. @final says no more bytes will come.
+ * Returns 1 (healthy) or 0 (not) with a reason in @detail ("status 200",
+ * "bad response (not HTTP)", ...), or -EAGAIN when more bytes are needed
+ * (only when !@final). An empty final response is 0, "no response".
+ */
+int xlb_http_check_response(const char *buf, size_t len, bool final,
+			    const struct xlb_http_expect *exp, char *detail, size_t dlen);
+
 /* "192.0.2.1:80", "[2001:db8::1]:80"; @len >= 56. Returns @buf. */
 const char *xlb_probe_addr_str(const struct xlb_ip *ip, uint16_t port, char *buf, size_t len);
 
