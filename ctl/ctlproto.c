@@ -103,8 +103,14 @@ int xlb_ctl_req_decode(const char *buf, size_t len, struct xlb_ctl_req *req,
 			snprintf(err, errlen, "apply: \"config\" must be a string");
 			goto out;
 		}
+		/* The text may hold a "\u0000" escape: copy by length, not by
+		 * strndup(), so config_len always matches the buffer. */
 		req->config_len = json_object_get_string_len(v);
-		req->config = strndup(json_object_get_string(v), req->config_len);
+		req->config = malloc(req->config_len + 1);
+		if (req->config) {
+			memcpy(req->config, json_object_get_string(v), req->config_len);
+			req->config[req->config_len] = '\0';
+		}
 		s = get_str(o, "origin");
 		req->origin = strdup(s ? s : "<apply>");
 		if (!req->config || !req->origin) {
