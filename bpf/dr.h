@@ -17,10 +17,12 @@
  * keeps backend neighbours resolved through its health probes.
  */
 static __always_inline int xlb_dr_forward(struct xdp_md *ctx, const struct xlb_pkt *p,
-					  const struct xlb_backend *be)
+					  const struct xlb_backend *be, __u64 now)
 {
+	__be32 any[4] = {}; /* next hop cached per backend, not per client */
+
 	return xlb_fib_forward(ctx, p, p->key.src, be->addr, p->key.sport, p->key.dport,
-			       XLB_R_DROP_NO_NEIGH);
+			       XLB_R_DROP_NO_NEIGH, any, now);
 }
 
 #endif /* XLB_DR_H */

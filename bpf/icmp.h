@@ -207,10 +207,11 @@ static __always_inline int xlb_icmp_forward(struct xdp_md *ctx, const struct xlb
 	*be_id = f->backend;
 
 	if (svc->mode == XLB_MODE_DR)
-		return xlb_fib_forward(ctx, p, p->key.src, be->addr, 0, 0, XLB_R_DROP_NO_NEIGH);
+		return xlb_dr_forward(ctx, p, be, now);
 	if (__xlb_icmp_nat_rewrite(ctx, p, &q, svc->snat_addr, be, f->snat_port))
 		return XLB_R_DROP_MALFORMED;
-	return xlb_fib_forward(ctx, p, svc->snat_addr, be->addr, 0, 0, XLB_R_PASS_NO_NEIGH);
+	return xlb_fib_forward(ctx, p, svc->snat_addr, be->addr, 0, 0, XLB_R_PASS_NO_NEIGH,
+			       svc->snat_addr, now);
 }
 
 #endif /* XLB_ICMP_H */

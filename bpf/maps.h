@@ -103,4 +103,32 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } reasons SEC(".maps");
 
+/*
+ * A recent successful bpf_fib_lookup() result. Kernel-private: user space
+ * never reads it, so it lives here and not in the ABI (see fib.h).
+ */
+struct xlb_nexthop {
+	__u64 expires;  /* xlb_now() from which the entry is stale */
+	__be32 src[4];  /* tag: source address of the lookup (0 in DR mode) */
+	__be32 dst[4];  /* tag: destination address */
+	__u32 ingress;  /* tag: ingress ifindex */
+	__u32 ifindex;  /* egress ifindex */
+	__u16 max_len;  /* largest IP length that passed the MTU check */
+	__u8 family;    /* tag; 0 = empty slot */
+	__u8 dmac[6];
+	__u8 smac[6];
+	__u8 pad;
+};
+
+#define XLB_NH_SHIFT 10                  /* 1024 slots per CPU */
+#define XLB_NH_SLOTS (1u << XLB_NH_SHIFT)
+
+/* nexthops (per-CPU, not pinned): key __u32 cache slot -> struct xlb_nexthop. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_nexthop);
+	__uint(max_entries, XLB_NH_SLOTS);
+} nexthops SEC(".maps");
+
 #endif /* XLB_MAPS_H */

@@ -6,9 +6,12 @@
  *
  * SNAT ports: the reply 5-tuple (backend addr:port -> SNAT addr:port) is the
  * key of `nat`, so a port is unique per backend, not globally. A new flow
- * starts at a hash of its tuple within [snat_port_min, snat_port_max] and
- * probes XLB_SNAT_PROBES consecutive ports; a port is free when its `nat`
- * key is absent (claimed with BPF_NOEXIST, so two CPUs never both win) or
+ * tries XLB_SNAT_PROBES ports of [snat_port_min, snat_port_max], each from
+ * its own hash of the flow (independent probes: consecutive ones would
+ * pile up into clusters and fail far earlier; with half the ports of a
+ * backend taken, 16 independent probes all fail with odds 2^-16). A range
+ * of at most XLB_SNAT_PROBES ports is searched whole. A port is free when
+ * its `nat` key is absent (claimed with BPF_NOEXIST, so two CPUs never both win) or
  * holds an expired entry (claimed by a compare-and-swap on its last_seen,
  * so again only one CPU wins, then the value is replaced whole).
  *
@@ -70,17 +73,24 @@ static __always_inline int xlb_snat_alloc(const struct xlb_pkt *p, const struct 
 	__u32 range = cfg->port_max - cfg->port_min + 1;
 	struct xlb_flow_key rk;
 	struct xlb_nat val;
-	__u32 start, i;
+	__u32 seed, i;
 
 	xlb_nat_key(&rk, ch->be, svc, p->key.proto, 0);
 	xlb_nat_value(&val, p, ch, now);
-	start = xlb_jhash_3words(xlb_hash_tuple(&p->key), ch->be_id, 0, XLB_PORT_SEED) % range;
+	seed = xlb_jhash_3words(xlb_hash_tuple(&p->key), ch->be_id, 0, XLB_PORT_SEED);
 
 	for (i = 0; i < XLB_SNAT_PROBES; i++) {
 		struct xlb_nat *e;
+		__u32 cand;
 		__u64 last;
 
-		rk.dport = bpf_htons(cfg->port_min + (start + i) % range);
+		if (range <= XLB_SNAT_PROBES)
+			cand = (seed + i) % range; /* small range: visit every port */
+		else if (i == 0)
+			cand = seed % range;
+		else
+			cand = xlb_jhash_3words(seed, i, 0, XLB_PORT_SEED) % range;
+		rk.dport = bpf_htons(cfg->port_min + cand);
 		e = bpf_map_lookup_elem(&nat, &rk);
 		if (!e) {
 			if (bpf_map_update_elem(&nat, &rk, &val, BPF_NOEXIST) == 0)
@@ -217,7 +227,7 @@ static __always_inline int __xlb_nat_rewrite(struct xdp_md *ctx, const struct xl
 /* Client -> backend: translate and route to the backend. */
 static __always_inline int xlb_nat_forward(struct xdp_md *ctx, const struct xlb_pkt *p,
 					   const struct xlb_service *svc,
-					   const struct xlb_choice *ch)
+					   const struct xlb_choice *ch, __u64 now)
 {
 	const struct xlb_backend *be = ch->be;
 
@@ -225,7 +235,7 @@ static __always_inline int xlb_nat_forward(struct xdp_md *ctx, const struct xlb_
 		return XLB_R_DROP_MALFORMED;
 	/* No neighbour yet: the kernel forwards the rewritten packet and resolves it. */
 	return xlb_fib_forward(ctx, p, svc->snat_addr, be->addr, ch->snat_port, be->port,
-			       XLB_R_PASS_NO_NEIGH);
+			       XLB_R_PASS_NO_NEIGH, svc->snat_addr, now);
 }
 
 /*
@@ -246,7 +256,7 @@ static __always_inline int xlb_nat_reply(struct xdp_md *ctx, const struct xlb_pk
 	last = e->last_seen;
 	if (xlb_is_expired(last, now, xlb_timeout(cfg, p->key.proto, e->flags)))
 		return XLB_NOT_MINE;
-	if (closing || !(now > last && now - last <= XLB_REFRESH_NS))
+	if (closing || xlb_is_expired(last, now, XLB_REFRESH_NS))
 		xlb_flow_touch(e, p, now, closing);
 	e->last_seen = now;
 	if (closing && !(e->flags & XLB_FLOW_F_CLOSING))
@@ -255,7 +265,7 @@ static __always_inline int xlb_nat_reply(struct xdp_md *ctx, const struct xlb_pk
 	if (__xlb_nat_rewrite(ctx, p, e->vip, e->client, e->vip_port, e->client_port))
 		return XLB_R_DROP_MALFORMED;
 	r = xlb_fib_forward(ctx, p, e->vip, e->client, e->vip_port, e->client_port,
-			    XLB_R_PASS_NO_NEIGH);
+			    XLB_R_PASS_NO_NEIGH, e->vip, now);
 	if (xlb_reason_delivered(r))
 		xlb_count_reply(e->backend, p->len);
 	return r;

@@ -54,7 +54,7 @@ __noinline int xlb_handle_l4(struct xdp_md *ctx, struct xlb_pkt *p)
 		return XLB_R_DROP_MALFORMED;
 	xlb_config_load(&cfg);
 	if (p->frag == XLB_FRAG_NONE && xlb_snat_port_in_range(p, &cfg)) {
-		r = xlb_nat_reply(ctx, p, &cfg, bpf_ktime_get_ns());
+		r = xlb_nat_reply(ctx, p, &cfg, xlb_now());
 		if (r != XLB_NOT_MINE)
 			return r;
 	}
@@ -67,7 +67,7 @@ __noinline int xlb_handle_l4(struct xdp_md *ctx, struct xlb_pkt *p)
 	if (svc->flags & XLB_SVC_F_EMPTY)
 		return xlb_no_backend(svc);
 
-	now = bpf_ktime_get_ns();
+	now = xlb_now();
 	if (xlb_flow_choose(p, svc, &cfg, now, &ch))
 		return xlb_no_backend(svc);
 	if (svc->mode == XLB_MODE_NAT) {
@@ -82,9 +82,9 @@ __noinline int xlb_handle_l4(struct xdp_md *ctx, struct xlb_pkt *p)
 		xlb_flow_commit(p, svc, &ch, now);
 
 	if (svc->mode == XLB_MODE_DR)
-		r = xlb_dr_forward(ctx, p, ch.be);
+		r = xlb_dr_forward(ctx, p, ch.be, now);
 	else
-		r = xlb_nat_forward(ctx, p, svc, &ch);
+		r = xlb_nat_forward(ctx, p, svc, &ch, now);
 	if (xlb_reason_delivered(r))
 		xlb_count_forward(svc->id, ch.be_id, p->len);
 	return r;
@@ -100,7 +100,7 @@ __noinline int xlb_handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p)
 	if (!p)
 		return XLB_R_DROP_MALFORMED;
 	xlb_config_load(&cfg);
-	r = xlb_icmp_forward(ctx, p, &cfg, bpf_ktime_get_ns(), &svc_id, &be_id);
+	r = xlb_icmp_forward(ctx, p, &cfg, xlb_now(), &svc_id, &be_id);
 	if (xlb_reason_delivered(r))
 		xlb_count_forward(svc_id, be_id, p->len);
 	return r;

@@ -4,6 +4,9 @@
  * (IPv4/IPv6, TCP/UDP, VLAN tags, IPv4 options, IPv6 extension headers,
  * redirect to another interface, missing neighbour).
  */
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "dp.h"
 
 /* Expected DR output of @in: only the MACs change. */
@@ -329,5 +332,62 @@ Test(dp_dr, no_neighbour_drops)
 		cr_expect_eq(ss.packets, 0, "a dropped packet is not counted as forwarded");
 		cr_expect_eq(ss.new_flows, 1);
 	}
+	dp_done(&fx);
+}
+
+/*
+ * The next-hop cache (bpf/fib.h) never lets a packet skip the MTU check
+ * that a smaller one passed: larger packets get a real lookup.
+ */
+Test(dp_fib, larger_packets_still_meet_the_mtu_check)
+{
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	struct pkt p;
+	struct fx fx;
+	size_t len;
+
+	dp_setup(&fx, NULL);
+	cr_assert_eq(system("ip link set " FX_IF1 " mtu 1000"), 0);
+	dp_service(&fx, AF_INET, IPPROTO_UDP, DP_PORT, XLB_MODE_NAT, 0, 1, 1, NULL);
+	dp_client_pkt(&p, AF_INET, IPPROTO_UDP, DP_CPORT, DP_PORT, 0);
+	p.payload_len = 100;
+	len = pkt_build(&p, in, sizeof(in));
+	dp_run(&fx, fx.ifindex0, in, len, out, XDP_REDIRECT);
+	p.payload_len = 1200; /* IP length 1228 > MTU 1000 */
+	len = pkt_build(&p, in, sizeof(in));
+	dp_run(&fx, fx.ifindex0, in, len, out, XDP_DROP);
+	cr_expect_eq(dp_reason(&fx, XLB_R_DROP_FIB), 1);
+	p.payload_len = 900; /* fits: 928 */
+	len = pkt_build(&p, in, sizeof(in));
+	dp_run(&fx, fx.ifindex0, in, len, out, XDP_REDIRECT);
+	p.payload_len = 100;
+	len = pkt_build(&p, in, sizeof(in));
+	dp_run(&fx, fx.ifindex0, in, len, out, XDP_REDIRECT);
+	cr_expect_eq(dp_reason(&fx, XLB_R_FWD_REDIRECT), 3);
+	dp_done(&fx);
+}
+
+/* A neighbour change reaches the data plane within the cache lifetime. */
+Test(dp_fib, neighbour_change_seen_after_cache_lifetime)
+{
+	uint8_t in[PKT_MAX], out[PKT_MAX], mac[6];
+	struct pkt p;
+	struct fx fx;
+	size_t len;
+
+	dp_setup(&fx, NULL);
+	dp_service(&fx, AF_INET6, IPPROTO_TCP, DP_PORT, XLB_MODE_DR, 0, 0, 1, NULL);
+	dp_client_pkt(&p, AF_INET6, IPPROTO_TCP, DP_CPORT, DP_PORT, PKT_TCP_SYN);
+	len = pkt_build(&p, in, sizeof(in));
+	dp_run(&fx, fx.ifindex0, in, len, out, XDP_TX);
+	pkt_mac(fx_be_mac(0, 0), mac);
+	cr_assert_eq(memcmp(out, mac, 6), 0);
+	/* the backend's MAC changes (e.g. replaced machine, same address) */
+	cr_assert_eq(system("ip neigh replace fd00::a:0 lladdr 02:00:00:00:99:99 dev " FX_IF0
+			    " nud permanent"), 0);
+	usleep(150 * 1000); /* > XLB_NH_TTL_NS (100 ms) */
+	dp_run(&fx, fx.ifindex0, in, len, out, XDP_TX);
+	pkt_mac("02:00:00:00:99:99", mac);
+	cr_expect_eq(memcmp(out, mac, 6), 0, "new MAC used after the cache lifetime");
 	dp_done(&fx);
 }
