@@ -9,6 +9,7 @@
 #include <net/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
@@ -112,6 +113,28 @@ int xlb_nl_addr_add(int ifindex, const struct xlb_ip *ip, unsigned int prefix)
 int xlb_nl_addr_del(int ifindex, const struct xlb_ip *ip, unsigned int prefix)
 {
 	return addr_req(RTM_DELADDR, 0, ifindex, ip, prefix);
+}
+
+/* ---- neighbours ------------------------------------------------------------- */
+
+int xlb_nl_neigh_managed(int ifindex, const struct xlb_ip *ip, bool add)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ndmsg *ndm;
+
+	if (ip->family != XLB_AF_INET && ip->family != XLB_AF_INET6)
+		return -EAFNOSUPPORT;
+	nlh->nlmsg_type = add ? RTM_NEWNEIGH : RTM_DELNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = ip->family;
+	ndm->ndm_ifindex = ifindex;
+	ndm->ndm_state = NUD_NONE; /* no MAC given: the kernel resolves it */
+	mnl_attr_put(nlh, NDA_DST, ip_len(ip), ip->a);
+	if (add)
+		mnl_attr_put_u32(nlh, NDA_FLAGS_EXT, NTF_EXT_MANAGED);
+	return nl_talk(nlh, NULL, NULL);
 }
 
 /* ---- links ---------------------------------------------------------------- */

@@ -61,4 +61,12 @@ int xlb_nl_monitor_fd(const struct xlb_nl_monitor *m);
 int xlb_nl_monitor_read(struct xlb_nl_monitor *m, xlb_nl_link_cb cb, void *arg);
 void xlb_nl_monitor_close(struct xlb_nl_monitor *m);
 
+/*
+ * Ask the kernel to keep the neighbour entry of @ip on @ifindex resolved
+ * (a "managed" entry, NTF_EXT_MANAGED, Linux 5.16+): the XDP program's
+ * bpf_fib_lookup() then finds a MAC for every backend even before any
+ * other traffic went there. @add false removes the entry. 0 or -errno.
+ */
+int xlb_nl_neigh_managed(int ifindex, const struct xlb_ip *ip, bool add);
+
 #endif /* XLB_NETLINK_H */

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "loop.h"
 #include "maps.h"
+#include "neigh.h"
 #include "status.h"
 #include "vrrp_io.h"
 
@@ -32,6 +33,7 @@ struct xlbd {
 	struct xlb_ctlsock *cs;
 	struct xlb_health_mgr *health;
 	struct xlb_vrrp_node *vrrp;
+	struct xlb_neigh *neigh;
 	int masters;       /* VRRP instances in MASTER: XDP attached while > 0 */
 	int sigfd;
 	int exit_code;
@@ -151,6 +153,40 @@ static struct json_object *vrrp_json(struct xlbd *d)
 	return a;
 }
 
+/*
+ * bpf_fib_lookup() answers only when forwarding is on for the interface:
+ * without it every service packet is dropped as drop_fib. Say so at start.
+ */
+static void check_forwarding(const struct xlb_cfg *cfg)
+{
+	static const char *const fmt[] = { "/proc/sys/net/ipv4/conf/%s/forwarding",
+					   "/proc/sys/net/ipv6/conf/%s/forwarding" };
+	bool need[2] = { false, false };
+	size_t i, f;
+
+	for (i = 0; i < cfg->n_services; i++)
+		need[cfg->services[i].vip.family == XLB_AF_INET6] = true;
+	for (f = 0; f < 2; f++) {
+		char path[128];
+		int c = EOF;
+		FILE *fp;
+
+		if (!need[f])
+			continue;
+		snprintf(path, sizeof(path), fmt[f], cfg->node.interface);
+		fp = fopen(path, "r");
+		if (fp) {
+			c = fgetc(fp);
+			fclose(fp);
+		}
+		if (c == '0')
+			pr_warn("forwarding is off on %s (%s = 0): the data plane cannot look up "
+				"next hops and will drop service traffic; set net.%s.ip_forward=1 / "
+				"conf.%s.forwarding=1\n", cfg->node.interface, path,
+				f ? "ipv6.conf.all" : "ipv4", cfg->node.interface);
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -213,11 +249,17 @@ static int apply_cfg(struct xlbd *d, struct xlb_cfg *cfg, struct xlb_errors *err
 	const struct xlb_cfg *cur = xlb_state_cfg(d->st);
 	int err;
 
-	if (cur && cfg->n_vrrp != cur->n_vrrp) {
-		xlb_errors_add(errs, "%s: vrrp: changing VRRP instances needs a restart of xlbd",
-			       cfg->path);
-		xlb_config_free(cfg);
-		return -EINVAL;
+	if (cur) {
+		struct xlb_cfg_diff dd;
+
+		xlb_config_diff(cur, cfg, &dd);
+		if (dd.vrrp_changed) {
+			xlb_errors_add(errs, "%s: vrrp: changing the vrrp section needs a restart "
+				       "of xlbd (the running instances keep their settings)",
+				       cfg->path);
+			xlb_config_free(cfg);
+			return -EINVAL;
+		}
 	}
 	/* Health first, so the new tables are planned with the new backend set. */
 	if (d->health && xlb_health_update(d->health, cfg)) {
@@ -228,6 +270,8 @@ static int apply_cfg(struct xlbd *d, struct xlb_cfg *cfg, struct xlb_errors *err
 	err = xlb_state_apply(d->st, cfg, diff, errs); /* consumes cfg */
 	if (err && d->health && xlb_health_update(d->health, xlb_state_cfg(d->st)))
 		pr_warn("restoring health tracking after a refused config failed\n");
+	if (!err)
+		xlb_neigh_sync(d->neigh, xlb_state_cfg(d->st));
 	return err;
 }
 
@@ -511,6 +555,9 @@ static int run(struct xlbd *d)
 	}
 	node = &xlb_state_cfg(d->st)->node;
 	log_diff("configured", &diff);
+	check_forwarding(xlb_state_cfg(d->st));
+	d->neigh = xlb_neigh_new(node->interface);
+	xlb_neigh_sync(d->neigh, xlb_state_cfg(d->st));
 
 	if (!xlb_state_cfg(d->st)->n_vrrp) {
 		err = xlb_dp_attach(d->dp, node->interface, node->xdp_mode);
@@ -546,6 +593,8 @@ out:
 		xlb_vrrp_stop(d->vrrp, true);
 	d->vrrp = NULL;
 	xlb_ctlsock_close(d->cs);
+	xlb_neigh_free(d->neigh);
+	d->neigh = NULL;
 	xlb_health_free(d->health);
 	d->health = NULL;
 	if (d->dp)
