@@ -343,7 +343,49 @@ e2e_new_flows() {
 e2e_bpftool_new_flows() {
 	nsenter --net="/run/netns/$(_lab_ns "$1")" bpftool -j map lookup pinned \
 		"$(e2e_pin_dir "$1")/backend_stats" key $(printf '%d 0 0 0' "$2") |
-		jq '[.values[].value.new_flows] | add'
+		jq '[.formatted.values[].value.new_flows] | add'
+}
+
+# e2e_split N [-6]: like lab_split (N sequential GET / to the VIP from the
+# client, each over a new TCP connection, bounded by 5 + N/20 s), printing
+# "be1=A be2=B be3=C fail=F", and also writing one line per request
+# "RESULT CLIENT_PORT" (RESULT: be1..be3 or the failing status) to
+# $E2E_TMP/split.detail.
+e2e_split() {
+	local n=$1 url="http://$LAB_VIP4/" i
+	local -a urls=()
+	[ "${2:-}" = -6 ] && url="http://[$LAB_VIP6]/"
+	for ((i = 0; i < n; i++)); do
+		urls+=("$url")
+	done
+	{ ip netns exec "$LAB_NS_CLIENT" timeout $((5 + n / 20)) curl -s -g --connect-timeout 1 \
+		--max-time 2 -H 'Connection: close' -w '\n@@e2e %{http_code} %{local_port}@@\n' \
+		"${urls[@]}" || true; } |
+		awk -v n="$n" -v detail="$E2E_TMP/split.detail" '
+			/^@@e2e [0-9]+ [0-9]+@@$/ {
+				code = $2; port = $3; sub(/@@/, "", port)
+				if (code == "200" && body ~ /^be[123]$/) { cnt[body]++; r = body }
+				else { fail++; r = "status-" code }
+				print r, port > detail
+				done++; body = ""; next
+			}
+			$0 != "" { body = body $0 }
+			END {
+				fail += n - done
+				printf "be1=%d be2=%d be3=%d fail=%d\n", cnt["be1"], cnt["be2"], cnt["be3"], fail
+			}'
+}
+
+# e2e_split_ports BEn: distinct client ports among the requests BEn
+# answered in the last e2e_split (a reused port is the same 5-tuple).
+e2e_split_ports() {
+	awk -v b="$1" '$1 == b { p[$2] = 1 } END { print length(p) }' "$E2E_TMP/split.detail"
+}
+
+# e2e_reasons LB: the non-zero pass/drop reason counters of LB, one line.
+e2e_reasons() {
+	e2e_stats "$1" | jq -r '[.reasons | to_entries[] | select(.value.packets > 0) |
+		"\(.key)=\(.value.packets)"] | join(" ")'
 }
 
 # e2e_split_ok COUNTS W1 W2 W3 TOL_PP: COUNTS is "be1=A be2=B be3=C fail=F";

@@ -46,7 +46,7 @@ e2e_note "lb1 MASTER ${E2E_WAITED}s after start"
 e2e_wait "lb2 BACKUP after start" 5 e2e_is_state lb2 BACKUP
 check_roles lb1 lb2
 t=$(e2e_first_success 5) || e2e_fail "no request through the VIP answered with lb1 MASTER"
-e2e_check "lab_split 50 through lb1" "fail=0" "$(lab_split 50 | grep -o 'fail=[0-9]*')"
+e2e_check "e2e_split 50 through lb1" "fail=0" "$(e2e_split 50 | grep -o 'fail=[0-9]*')"
 
 # ------------------------------------------------------- SIGTERM: priority 0
 lab_exec hub timeout 20 tcpdump -l -nn -i br0 -c 200 'ip proto 112' \
@@ -69,7 +69,7 @@ e2e_le "$took" "$DOWN" ||
 e2e_check "xdp_attached of lb2 after takeover" true "$(e2e_jq lb2 .node.xdp_attached)"
 e2e_check "LB nodes holding the VIP after lb1's SIGTERM" lb2 "$(e2e_vip_holders)"
 e2e_check "LB nodes with XDP after lb1's SIGTERM" lb2 "$(e2e_xdp_nodes)"
-e2e_check "lab_split 50 through lb2" "fail=0" "$(lab_split 50 | grep -o 'fail=[0-9]*')"
+e2e_check "e2e_split 50 through lb2" "fail=0" "$(e2e_split 50 | grep -o 'fail=[0-9]*')"
 
 # ---------------------------------------------------- lb1 back: preemption
 e2e_xlbd_start lb1 "$E2E_TMP/lb1.json"
@@ -90,6 +90,6 @@ e2e_note "SIGKILL: lb2 MASTER after ${took}s, first answered request after ~${fi
 e2e_check "xdp_attached of lb2 after lb1 was killed" true "$(e2e_jq lb2 .node.xdp_attached)"
 e2e_check "LB nodes with XDP after lb1 was killed" lb2 "$(e2e_xdp_nodes)"
 e2e_check_true "lb2 holds the VIP after lb1 was killed" e2e_has_addr lb2 "$LAB_VIP4"
-e2e_check "lab_split 50 through lb2 after the kill" "fail=0" "$(lab_split 50 | grep -o 'fail=[0-9]*')"
+e2e_check "e2e_split 50 through lb2 after the kill" "fail=0" "$(e2e_split 50 | grep -o 'fail=[0-9]*')"
 
 echo "ok: test_e2e_failover: $E2E_CHECKS checks"
