@@ -131,4 +131,18 @@ struct {
 	__uint(max_entries, XLB_NH_SLOTS);
 } nexthops SEC(".maps");
 
+/* Per-CPU clock cache (see xlb_now() in flow.h). Kernel-private. */
+struct xlb_clock {
+	__u64 jiffies; /* jiffies when ns was read */
+	__u64 ns;      /* bpf_ktime_get_coarse_ns() then */
+};
+
+/* clock (per-CPU, not pinned): key __u32 0 -> struct xlb_clock. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_clock);
+	__uint(max_entries, 1);
+} clock SEC(".maps");
+
 #endif /* XLB_MAPS_H */

@@ -329,12 +329,13 @@ int main(int argc, char **argv)
 
 	printf("xlb data plane, BPF_PROG_TEST_RUN, repeat=1, %d calls per type, "
 	       "kernel-reported duration\n", calls);
-	printf("%-32s %9s %9s %9s  %s\n", "packet type", "mean ns", "p50 ns", "x txswap",
-	       "path");
+	printf("%-32s %9s %9s %9s %9s  %s\n", "packet type", "mean ns", "p50 ns", "x txswap",
+	       "over pass", "path");
 	for (i = 0; i < n; i++)
-		printf("%-32s %9.1f %9.0f %9.2f  %s\n", res[i].name, res[i].mean, res[i].p50,
-		       res[i].mean / floor, res[i].check);
-	printf("target: established flows <= 2.00 x txswap (measured, not asserted)\n");
+		printf("%-32s %9.1f %9.0f %9.2f %9.1f  %s\n", res[i].name, res[i].mean, res[i].p50,
+		       res[i].mean / floor, res[i].mean - res[0].mean, res[i].check);
+	printf("x txswap: target <= 2.00 for established flows (measured, not asserted);\n"
+	       "over pass: mean minus the empty program's, i.e. without the test-run overhead\n");
 	for (i = 2; i < n; i++)
 		if (strcmp(res[i].check, "ok"))
 			err = -EPROTO;

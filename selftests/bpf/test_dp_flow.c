@@ -367,3 +367,31 @@ Test(dp_flow, no_backend_pass_or_drop)
 	cr_expect_eq(fx_nat_count(&fx), 0);
 	dp_done(&fx);
 }
+
+/* A service switched from DR to NAT gives its old flows SNAT ports. */
+Test(dp_flow, dr_flow_after_switch_to_nat)
+{
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	struct xlb_service_stats ss;
+	struct pkt p;
+	size_t len, l4;
+	uint16_t port;
+	struct fx fx;
+
+	dp_setup(&fx, NULL);
+	dp_service(&fx, AF_INET, IPPROTO_TCP, DP_PORT, XLB_MODE_DR, 0, 0, 1, NULL);
+	dr_send(&fx, AF_INET, IPPROTO_TCP, DP_CPORT, PKT_TCP_SYN);
+	cr_assert_eq(fx_service(&fx, FX_VIP4, DP_PORT, IPPROTO_TCP, XLB_MODE_NAT, 0, FX_LB4,
+				dp_svc(AF_INET), dp_table(AF_INET)), 0);
+	dp_client_pkt(&p, AF_INET, IPPROTO_TCP, DP_CPORT, DP_PORT, PKT_TCP_ACK);
+	len = pkt_build(&p, in, sizeof(in));
+	dp_run(&fx, fx.ifindex0, in, len, out, XDP_TX);
+	l4 = pkt_l4_offset(&p);
+	port = (uint16_t)(out[l4] << 8 | out[l4 + 1]);
+	cr_expect(port >= XLB_DEF_SNAT_PORT_MIN && port <= XLB_DEF_SNAT_PORT_MAX,
+		  "got SNAT port %u", port);
+	cr_expect_eq(fx_nat_count(&fx), 1);
+	cr_assert_eq(fx_service_stats(&fx, dp_svc(AF_INET), &ss), 0);
+	cr_expect_eq(ss.new_flows, 2);
+	dp_done(&fx);
+}
