@@ -48,7 +48,7 @@ struct inst {
 	struct xlb_timer t_master_down, t_adver, t_preempt, t_garp;
 	uint32_t garp_left;
 	bool holds_vips;
-	bool vip_added[XLB_MAX_VIPS_PER_INSTANCE]; /* false: it was there before us */
+	bool vip_added[XLB_MAX_VIPS_PER_INSTANCE]; /* ours to remove on leaving MASTER */
 	struct track_run runs[XLB_MAX_TRACK];
 };
 
@@ -123,6 +123,40 @@ static void send_advert(struct inst *in, uint8_t priority)
 
 /* ---- becoming and leaving master ------------------------------------------ */
 
+/* Priority 255: the VIPs are this router's own addresses (RFC 9568 5.2.4). */
+static bool is_owner(const struct inst *in)
+{
+	return in->cfg.priority == 255;
+}
+
+/*
+ * Before Startup: a VIP already on the interface was left by an earlier run
+ * that could not clean up (SIGKILL, crash, power loss). A backup must not
+ * hold it — the kernel would answer ARP/ND for it beside the real master —
+ * so it goes now and comes back only with mastership, as keepalived does
+ * ("removing VIPs" on entering BACKUP). An address owner keeps its own.
+ */
+static void remove_stale_vips(struct inst *in)
+{
+	char a[INET6_ADDRSTRLEN];
+	size_t i;
+	int err;
+
+	if (is_owner(in))
+		return;
+	for (i = 0; i < in->cfg.n_vips; i++) {
+		err = xlb_nl_addr_del(in->ifindex, &in->cfg.vips[i], in->cfg.vips[i].prefix);
+		if (!err)
+			pr_info("vrrp %s: removed %s from %s, left there by an earlier run\n",
+				in->cfg.name, ipstr(&in->cfg.vips[i], a, sizeof(a)),
+				in->cfg.interface);
+		else if (err != -EADDRNOTAVAIL)
+			pr_warn("vrrp %s: removing a stale %s from %s failed: %s\n", in->cfg.name,
+				ipstr(&in->cfg.vips[i], a, sizeof(a)), in->cfg.interface,
+				strerror(-err));
+	}
+}
+
 static void announce(struct inst *in)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -174,10 +208,13 @@ static void become_master(struct inst *in)
 
 	for (i = 0; i < in->cfg.n_vips; i++) {
 		err = xlb_nl_addr_add(in->ifindex, &in->cfg.vips[i], in->cfg.vips[i].prefix);
-		in->vip_added[i] = !err;
+		/* A VIP is VRRP's: one already there is ours to remove on
+		 * leaving, as keepalived does; only an address owner's are its own. */
+		in->vip_added[i] = !err || (err == -EEXIST && !is_owner(in));
 		if (err == -EEXIST)
-			pr_info("vrrp %s: %s already on %s; it will be left there\n", in->cfg.name,
-				ipstr(&in->cfg.vips[i], a, sizeof(a)), in->cfg.interface);
+			pr_info("vrrp %s: %s already on %s%s\n", in->cfg.name,
+				ipstr(&in->cfg.vips[i], a, sizeof(a)), in->cfg.interface,
+				is_owner(in) ? "; it will be left there (address owner)" : "");
 		else if (err)
 			pr_warn("vrrp %s: adding %s to %s failed: %s\n", in->cfg.name,
 				ipstr(&in->cfg.vips[i], a, sizeof(a)), in->cfg.interface,
@@ -667,6 +704,7 @@ struct xlb_vrrp_node *xlb_vrrp_start(struct xlb_loop *loop, const struct xlb_vrr
 		struct inst *in = &node->inst[i];
 		struct xlb_vrrp_actions a;
 
+		remove_stale_vips(in);
 		/* A link already down means FAULT before Startup. */
 		if (xlb_vrrp_apply_tracking(&in->fsm, &in->tr, xlb_now_ms(), &a))
 			run_actions(in, &a);

@@ -43,7 +43,9 @@ struct xlb_vrrp_node;
  * Start @n instances (the array is copied) on @loop: open and bind their
  * sockets, read link state and source addresses, start track scripts and
  * send each instance the Startup event (owners become MASTER at once,
- * others BACKUP). Returns NULL and sets errno if any instance cannot start
+ * others BACKUP). A non-owner first removes its VIPs from the interface:
+ * ones found there were left by an earlier run that died (keepalived does
+ * the same), and a backup must not hold them. Returns NULL and sets errno if any instance cannot start
  * (the reason is logged with the instance and interface name); nothing is
  * left running then.
  */
