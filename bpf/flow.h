@@ -8,7 +8,9 @@
  * not been idle longer than its timeout. Anything else, and every TCP SYN,
  * goes through the service's active Maglev table. A SYN whose tuple still
  * has a usable entry pointing at the backend Maglev picks reuses that entry
- * (a retransmitted SYN keeps its SNAT port).
+ * (a retransmitted SYN keeps its SNAT port). A slot naming a backend that
+ * is not UP (a table not yet rebuilt after a failure) counts as no backend:
+ * new flows never go to a DOWN or DRAINING backend.
  *
  * Timeouts come from `config` (zero fields mean the XLB_DEF_* defaults);
  * TCP after FIN or RST (XLB_FLOW_F_CLOSING) uses the short one.

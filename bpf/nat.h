@@ -167,7 +167,9 @@ static __always_inline void xlb_flow_touch(const struct xlb_nat *e, const struct
  * Rewrite the addresses and ports of a TCP/UDP packet to
  * @saddr:@sport -> @daddr:@dport (packet family, network order) and fix the
  * IPv4 header and L4 checksums incrementally (the pseudo-header changes
- * with the addresses). A UDP checksum of 0 ("none") stays 0.
+ * with the addresses). A UDP checksum of 0 ("none") stays 0: over IPv4 it
+ * is legal, over IPv6 only for tunnels (RFC 6935), and either way the
+ * receiver then sees what the sender meant. A computed 0 becomes 0xffff.
  */
 static __always_inline int __xlb_nat_rewrite(struct xdp_md *ctx, const struct xlb_pkt *p,
 					     const __be32 *saddr, const __be32 *daddr,

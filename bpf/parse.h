@@ -16,7 +16,8 @@
  *
  * Fragments: a non-first fragment (offset != 0) carries no ports and passes
  * (XLB_R_PASS_FRAGMENT); a first fragment is parsed for its ports only and
- * marked XLB_FRAG_FIRST, the caller drops it if it is for a service. An
+ * marked XLB_FRAG_FIRST, the caller drops it if it is for a service (one
+ * too short to hold the ports passes as XLB_R_PASS_FRAGMENT). An
  * IPv6 Fragment header with offset 0 counts as a first fragment even when
  * M is clear (an "atomic fragment", RFC 6946).
  *
