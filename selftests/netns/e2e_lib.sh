@@ -115,6 +115,26 @@ e2e_wait() {
 	e2e_fail "$what: not reached within ${timeout}s"
 }
 
+# e2e_wait_eq WHAT TIMEOUT EXPECTED CMD...: poll until CMD prints EXPECTED;
+# after TIMEOUT seconds fail with "expected EXPECTED, saw <last output>".
+e2e_wait_eq() {
+	local what=$1 timeout=$2 want=$3 t0 end got
+	shift 3
+	t0=$(e2e_now)
+	end=$(awk -v a="$t0" -v t="$timeout" 'BEGIN { printf "%.3f", a + t }')
+	E2E_CHECKS=$((E2E_CHECKS + 1))
+	while :; do
+		got=$("$@" 2>&1)
+		if [ "$got" = "$want" ]; then
+			E2E_WAITED=$(e2e_since "$t0")
+			return 0
+		fi
+		e2e_le "$(e2e_now)" "$end" || break
+		sleep 0.05
+	done
+	e2e_fail "$what: expected '$want', saw '$got' (waited ${timeout}s)"
+}
+
 # e2e_init NAME: check root and tools (else exit 77), load scripts/lab.sh
 # with a prefix unique to NAME and this PID, make $E2E_TMP, set the traps.
 e2e_init() {
@@ -184,26 +204,43 @@ e2e_cfg() {
 e2e_pid() {
 	local pid
 	pid=$(cat "$E2E_TMP/$1.pid" 2>/dev/null) || return 0
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+	[ ! -e "$E2E_TMP/$1.rc" ] && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 	return 0
 }
 
 # e2e_xlbd_start LB CFG [ARGS...]: run xlbd on lab node LB with CFG in the
 # background (log appended to $E2E_TMP/LB.log); wait (5 s bound) until its
-# control socket answers.
+# control socket answers.  xlbd runs under a small subshell that records its
+# PID ($E2E_TMP/LB.pid) and, when it ends, its exit status ($E2E_TMP/LB.rc);
+# the subshell's own stderr is discarded so that bash's "Killed" job
+# notices do not clutter the output after a SIGKILL.
 e2e_xlbd_start() {
-	local lb=$1 cfg=$2 pid ns
+	local lb=$1 cfg=$2 pid="" ns i log
 	shift 2
 	ns=$(_lab_ns "$lb") || e2e_fail "unknown lab node $lb"
 	[ -z "$(e2e_pid "$lb")" ] || e2e_fail "xlbd already runs on $lb"
 	case " $E2E_LBS " in *" $lb "*) ;; *) E2E_LBS="$E2E_LBS $lb" ;; esac
-	echo "=== xlbd start $(date +%T.%N) $cfg" >>"$E2E_TMP/$lb.log"
-	nsenter --net="/run/netns/$ns" "$XLBD" -c "$cfg" "$@" </dev/null >>"$E2E_TMP/$lb.log" 2>&1 &
-	pid=$!
-	echo "$pid" >"$E2E_TMP/$lb.pid"
+	log=$E2E_TMP/$lb.log
+	echo "=== xlbd start $(date +%T.%N) $cfg" >>"$log"
+	rm -f "$E2E_TMP/$lb.pid" "$E2E_TMP/$lb.rc"
+	(
+		nsenter --net="/run/netns/$ns" "$XLBD" -c "$cfg" "$@" </dev/null >>"$log" 2>&1 &
+		echo $! >"$E2E_TMP/$lb.pid.new" && mv "$E2E_TMP/$lb.pid.new" "$E2E_TMP/$lb.pid"
+		rc=0
+		wait $! || rc=$?
+		echo "$rc" >"$E2E_TMP/$lb.rc"
+	) 2>/dev/null &
+	echo $! >"$E2E_TMP/$lb.wrap"
+	E2E_WRAPS="${E2E_WRAPS:-} $!"
+	for ((i = 0; i < 100; i++)); do
+		pid=$(cat "$E2E_TMP/$lb.pid" 2>/dev/null) && break
+		sleep 0.02
+	done
+	[ -n "$pid" ] || e2e_fail "xlbd on $lb: no PID recorded"
 	for ((i = 0; i < 100; i++)); do
 		"$XLBCTL" -s "$(e2e_sock "$lb")" status >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || e2e_fail "xlbd on $lb exited during start"
+		[ ! -e "$E2E_TMP/$lb.rc" ] ||
+			e2e_fail "xlbd on $lb exited during start (status $(cat "$E2E_TMP/$lb.rc"))"
 		sleep 0.05
 	done
 	e2e_fail "xlbd on $lb does not answer on $(e2e_sock "$lb") within 5 s"
@@ -211,27 +248,27 @@ e2e_xlbd_start() {
 
 # e2e_xlbd_stop LB [SIGNAL]: send SIGNAL (default TERM) to LB's xlbd and
 # wait for it (bounded: SIGKILL after 5 s).  Sets E2E_XLBD_RC to its exit
-# status.  No-op when it does not run.
+# status (128 + N when killed by signal N).  No-op when it does not run.
 e2e_xlbd_stop() {
-	local lb=$1 sig=${2:-TERM} pid i
+	local lb=$1 sig=${2:-TERM} pid i wrap
 	E2E_XLBD_RC=
 	pid=$(e2e_pid "$lb")
 	[ -n "$pid" ] || return 0
 	kill -"$sig" "$pid" 2>/dev/null || true
 	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		# A child of this shell that exited is a zombie until waited for.
-		[ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = Z ] && break
+		[ -e "$E2E_TMP/$lb.rc" ] && break
 		sleep 0.05
 	done
-	if kill -0 "$pid" 2>/dev/null && [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" != Z ]; then
+	if [ ! -e "$E2E_TMP/$lb.rc" ]; then
 		_e2e_out "${E2E_NAME:-e2e}: xlbd on $lb (pid $pid) ignored SIG$sig for 5 s, killing it"
 		kill -KILL "$pid" 2>/dev/null || true
+		for ((i = 0; i < 40 && ! -e "$E2E_TMP/$lb.rc"; i++)); do
+			sleep 0.05
+		done
 	fi
-	E2E_XLBD_RC=0
-	# Braces: also silence bash's own "Killed" job report.
-	{ wait "$pid"; } 2>/dev/null || E2E_XLBD_RC=$?
-	rm -f "$E2E_TMP/$lb.pid"
+	E2E_XLBD_RC=$(cat "$E2E_TMP/$lb.rc" 2>/dev/null) || E2E_XLBD_RC=unknown
+	wrap=$(cat "$E2E_TMP/$lb.wrap" 2>/dev/null) && wait "$wrap" 2>/dev/null
+	rm -f "$E2E_TMP/$lb.pid" "$E2E_TMP/$lb.wrap"
 	echo "=== xlbd stopped (SIG$sig, exit $E2E_XLBD_RC) $(date +%T.%N)" >>"$E2E_TMP/$lb.log"
 }
 
@@ -302,14 +339,18 @@ e2e_be_is() {
 
 # e2e_has_addr NODE ADDR: true if ADDR is on eth0 of lab node NODE.
 e2e_has_addr() {
-	ip -n "$(_lab_ns "$1")" -o addr show dev eth0 | grep -q " ${2}/"
+	local out
+	# Not "ip | grep -q": grep quitting early would SIGPIPE ip (pipefail).
+	out=$(ip -n "$(_lab_ns "$1")" -o addr show dev eth0) || return 1
+	[[ $out == *" $2/"* ]]
 }
 
-# e2e_vip_holders: lab LB nodes holding the IPv4 VIP, e.g. "lb1".
+# e2e_vip_holders [VIP]: lab LB nodes holding VIP (default the IPv4 VIP),
+# e.g. "lb1".
 e2e_vip_holders() {
-	local lb out=""
+	local lb out="" vip=${1:-$LAB_VIP4}
 	for lb in lb1 lb2; do
-		e2e_has_addr "$lb" "$LAB_VIP4" && out="$out $lb"
+		e2e_has_addr "$lb" "$vip" && out="$out $lb"
 	done
 	echo "${out# }"
 }
@@ -321,6 +362,25 @@ e2e_xdp_nodes() {
 		[ -n "$(lab_xdp_attached "$lb")" ] && out="$out $lb"
 	done
 	echo "${out# }"
+}
+
+# e2e_expect_roles MASTER BACKUP [VIP]: LB node MASTER is VRRP MASTER, holds
+# VIP (default the IPv4 VIP) and has the XDP program (status and ip link);
+# BACKUP is BACKUP with neither.  Gives the nodes up to 3 s to settle (the
+# VIP and the attachment follow the state change), then checks each point.
+e2e_expect_roles() {
+	local m=$1 b=$2 vip=${3:-$LAB_VIP4} i
+	for ((i = 0; i < 60; i++)); do
+		e2e_is_state "$m" MASTER && e2e_is_state "$b" BACKUP &&
+			[ "$(e2e_vip_holders "$vip")" = "$m" ] && [ "$(e2e_xdp_nodes)" = "$m" ] && break
+		sleep 0.05
+	done
+	e2e_check "VRRP state of $m" MASTER "$(e2e_state "$m")"
+	e2e_check "VRRP state of $b" BACKUP "$(e2e_state "$b")"
+	e2e_check "xdp_attached of $m (status)" true "$(e2e_jq "$m" .node.xdp_attached)"
+	e2e_check "xdp_attached of $b (status)" false "$(e2e_jq "$b" .node.xdp_attached)"
+	e2e_check "LB nodes holding the VIP $vip" "$m" "$(e2e_vip_holders "$vip")"
+	e2e_check "LB nodes with an XDP program on eth0" "$m" "$(e2e_xdp_nodes)"
 }
 
 # e2e_stats LB: `xlbctl -j stats` of LB's maps (works while xlbd is down).
