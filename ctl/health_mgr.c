@@ -715,6 +715,7 @@ int xlb_health_update(struct xlb_health_mgr *m, const struct xlb_cfg *cfg)
 
 void xlb_health_free(struct xlb_health_mgr *m)
 {
+	unsigned long left;
 	size_t i;
 
 	if (!m)
@@ -723,6 +724,12 @@ void xlb_health_free(struct xlb_health_mgr *m)
 	for (i = 0; i < m->n; i++)
 		svc_free(m->s[i]);
 	xlb_timer_cancel(m->loop, &m->sweep);
+	/* The loop may not run again to reap the exec children just killed:
+	 * reap them here, so neither a zombie nor a probe is left behind. */
+	left = xlb_probe_reap(m->loop, 1000);
+	if (left)
+		pr_warn("health: %lu check script%s still running 1 s after SIGKILL\n", left,
+			left == 1 ? "" : "s");
 	free(m->s);
 	free(m->plan);
 	free(m);

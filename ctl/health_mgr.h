@@ -34,7 +34,10 @@ typedef void (*xlb_health_change_cb)(void *arg, const char *service_name);
  */
 struct xlb_health_mgr *xlb_health_new(struct xlb_loop *loop, const struct xlb_cfg *cfg,
 				      xlb_health_change_cb on_change, void *arg);
-/* Cancels every probe (exec children are killed and reaped by the loop). */
+/*
+ * Cancels every probe. Exec children are SIGKILLed and reaped before it
+ * returns (it waits for that, at most 1 s), so it suits shutdown.
+ */
 void xlb_health_free(struct xlb_health_mgr *m);
 
 /*

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
@@ -53,9 +54,36 @@ struct xlb_probe {
 	struct xlb_http_expect expect;
 	size_t len;
 	char *buf;               /* XLB_PROBE_HTTP_MAX bytes, http only */
+	/* exec, done but the child not reaped yet: on the orphans list */
+	struct xlb_probe *onext, **opprev;
 };
 
 static unsigned long probes_live;
+/* Exec probes whose result is out (timed out, cancelled) while their
+ * SIGKILLed child has not been reaped yet; see xlb_probe_reap(). */
+static struct xlb_probe *orphans;
+
+static void orphan_add(struct xlb_probe *p)
+{
+	if (p->opprev)
+		return;
+	p->onext = orphans;
+	if (orphans)
+		orphans->opprev = &p->onext;
+	orphans = p;
+	p->opprev = &orphans;
+}
+
+static void orphan_del(struct xlb_probe *p)
+{
+	if (!p->opprev)
+		return;
+	*p->opprev = p->onext;
+	if (p->onext)
+		p->onext->opprev = p->opprev;
+	p->onext = NULL;
+	p->opprev = NULL;
+}
 
 unsigned long xlb_probe_live(void)
 {
@@ -96,6 +124,7 @@ static struct xlb_probe *probe_new(struct xlb_loop *loop, enum probe_kind kind,
 
 static void probe_free(struct xlb_probe *p)
 {
+	orphan_del(p);
 	xlb_timer_cancel(p->loop, &p->timer);
 	if (p->fd >= 0) {
 		xlb_loop_del_fd(p->loop, p->fd);
@@ -122,6 +151,8 @@ static void deliver(struct xlb_probe *p)
 	xlb_timer_cancel(p->loop, &p->timer);
 	if (p->kind != PROBE_EXEC || p->pid < 0)
 		probe_free(p);
+	else
+		orphan_add(p);
 	if (cb)
 		cb(arg, &res);
 }
@@ -652,7 +683,41 @@ void xlb_probe_cancel(struct xlb_probe *p)
 		/* Keep the pidfd watched until the killed child is reaped. */
 		xlb_timer_cancel(p->loop, &p->timer);
 		kill_child(p);
+		orphan_add(p);
 		return;
 	}
 	probe_free(p);
+}
+
+unsigned long xlb_probe_reap(struct xlb_loop *loop, uint32_t wait_ms)
+{
+	uint64_t end = xlb_now_ms() + wait_ms;
+	struct xlb_probe *p, *next;
+	unsigned long left = 0;
+
+	for (p = orphans; p; p = next) {
+		next = p->onext;
+		if (p->loop != loop)
+			continue;
+		kill_child(p); /* again: harmless, and sure */
+		for (;;) {
+			struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+			uint64_t now = xlb_now_ms();
+
+			/* Reaped now, or not our child any more (ECHILD): done. */
+			if (waitpid(p->pid, NULL, WNOHANG) != 0) {
+				p->pid = -1;
+				probe_free(p);
+				break;
+			}
+			if (now >= end) {
+				left++;
+				break;
+			}
+			/* The pidfd turns readable when the child exits. */
+			if (p->fd < 0 || poll(&pfd, 1, (int)(end - now)) < 0)
+				usleep(1000);
+		}
+	}
+	return left;
 }

@@ -68,6 +68,15 @@ void xlb_probe_expire(struct xlb_probe *p);
 /* Stop @p without calling its callback. NULL is a no-op. */
 void xlb_probe_cancel(struct xlb_probe *p);
 
+/*
+ * For shutdown, when @loop will not run again (the loop reaps exec children
+ * otherwise): wait at most @wait_ms in total for the children of @loop's
+ * exec probes whose result is already out (timed out or cancelled, hence
+ * SIGKILLed) to exit, reap them and free their probes. Blocks. Returns how
+ * many are still running after that (a child stuck in the kernel).
+ */
+unsigned long xlb_probe_reap(struct xlb_loop *loop, uint32_t wait_ms);
+
 /* Probes alive, including exec children not yet reaped (for tests). */
 unsigned long xlb_probe_live(void);
 
