@@ -376,7 +376,7 @@ static int build_table(struct xlb_state *st, struct svc_state *s)
 		return err;
 	err = xlb_dp_table_new(st->dp, &s->new_fd, &s->new_slots);
 	if (!err)
-		memcpy(s->new_slots, st->scratch, XLB_MAGLEV_SIZE * sizeof(uint32_t));
+		xlb_dp_table_fill(s->new_slots, st->scratch);
 	if (err) {
 		xlb_dp_table_abort(s->new_fd, s->new_slots);
 		s->new_fd = -1;
@@ -385,8 +385,8 @@ static int build_table(struct xlb_state *st, struct svc_state *s)
 	}
 	/* slot counts for status: O(table + backends) through a scratch array */
 	for (k = 0; k < XLB_MAGLEV_SIZE; k++)
-		if (s->new_slots[k] < XLB_MAX_BACKENDS)
-			st->slot_count[s->new_slots[k]]++;
+		if (st->scratch[k] < XLB_MAX_BACKENDS)
+			st->slot_count[st->scratch[k]]++;
 	for (i = 0; i < s->cfg->n_backends; i++) {
 		s->be[i].slots = st->slot_count[s->be[i].id];
 	}

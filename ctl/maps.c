@@ -494,11 +494,27 @@ int xlb_dp_backends_read_all(struct xlb_dp *dp, struct xlb_backend *out)
 
 /* ---- Maglev tables --------------------------------------------------------- */
 
+/*
+ * An array map's elements are laid out value_size rounded up to 8 bytes
+ * apart, also in its mmap()ed view: slot i of a table of __u32 lives at byte
+ * 8 * i. xlb_dp_table_fill()/read() hide the stride.
+ */
+#define SLOT_STRIDE 8
+
 static size_t table_bytes(void)
 {
 	size_t pg = sysconf(_SC_PAGESIZE);
 
-	return ((size_t)XLB_MAGLEV_SIZE * sizeof(__u32) + pg - 1) / pg * pg;
+	return ((size_t)XLB_MAGLEV_SIZE * SLOT_STRIDE + pg - 1) / pg * pg;
+}
+
+void xlb_dp_table_fill(uint32_t *slots, const uint32_t *table)
+{
+	uint8_t *mem = (uint8_t *)slots;
+	uint32_t i;
+
+	for (i = 0; i < XLB_MAGLEV_SIZE; i++)
+		memcpy(mem + (size_t)i * SLOT_STRIDE, &table[i], sizeof(table[i]));
 }
 
 int xlb_dp_table_new(struct xlb_dp *dp, int *fd, uint32_t **slots)
@@ -581,7 +597,10 @@ int xlb_dp_table_read(struct xlb_dp *dp, uint32_t index, uint32_t *out)
 	if (mem == MAP_FAILED) {
 		err = -errno;
 	} else {
-		memcpy(out, mem, (size_t)XLB_MAGLEV_SIZE * sizeof(__u32));
+		uint32_t i;
+
+		for (i = 0; i < XLB_MAGLEV_SIZE; i++)
+			memcpy(&out[i], (uint8_t *)mem + (size_t)i * SLOT_STRIDE, sizeof(out[i]));
 		munmap(mem, table_bytes());
 	}
 	close(fd);

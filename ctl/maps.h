@@ -65,11 +65,13 @@ int xlb_dp_backends_read_all(struct xlb_dp *dp, struct xlb_backend *out);
 
 /*
  * Maglev tables. xlb_dp_table_new() creates an inner map and maps it into
- * memory (*slots, XLB_MAGLEV_SIZE entries) for the builder to fill;
+ * memory (*slots: opaque, the kernel's layout) and xlb_dp_table_fill()
+ * copies a built table (XLB_MAGLEV_SIZE ids) into it;
  * xlb_dp_table_install() stores it at @index of `maglev` and releases the
  * caller's mapping and fd. xlb_dp_table_read() copies the table at @index.
  */
 int xlb_dp_table_new(struct xlb_dp *dp, int *fd, uint32_t **slots);
+void xlb_dp_table_fill(uint32_t *slots, const uint32_t *table);
 void xlb_dp_table_abort(int fd, uint32_t *slots);
 int xlb_dp_table_install(struct xlb_dp *dp, uint32_t index, int fd, uint32_t *slots);
 /*

@@ -121,6 +121,28 @@ id3=$(status | jq -r '.services[0].backends[] | select(.address=="10.77.0.183") 
 id1=$(status | jq -r '.services[0].backends[] | select(.address=="10.77.0.181") | .id')
 [ "$(map_backend "$id3")" = "2 1 20480 0" ] || fail "backends[$id3] = $(map_backend "$id3")"
 
+# the Maglev table the data plane reads holds exactly the shares the
+# controller computed: count slots per backend id in the active inner map
+table_counts() {
+	local tidx mid hex n
+	tidx=$(bpftool -j map dump pinned "$PIN/services" | jq -r '.[0].formatted.value.table')
+	# the inner maps carry no BTF: values come as little-endian hex bytes
+	hex=$(bpftool map lookup pinned "$PIN/maglev" key $(printf '%d 0 0 0' "$tidx") |
+		awk '/value:/ { print $NF $(NF-1) $(NF-2) $(NF-3) }')
+	mid=$((16#$hex))
+	bpftool map dump id "$mid" |
+		awk '/value:/ { n[$NF $(NF-1) $(NF-2) $(NF-3)]++ } END { for (v in n) print v, n[v] }' |
+		while read -r hex n; do echo "$((16#$hex)) $n"; done | sort
+}
+status_counts() {
+	status | jq -r '.services[0].backends[] | select(.slots > 0) | "\(.id) \(.slots)"' | sort
+}
+got=$(table_counts)
+[ "$got" = "$(status_counts)" ] || fail "Maglev table in the map (id slots):
+$got
+differs from the controller's:
+$(status_counts)"
+
 # 2. apply a change: add .184:8080, reweight .182 to 2, remove .183
 write_cfg "$TMP/b.json" true "$BE1, $BE2b, $BE4"
 out=$("$XLBCTL" -s "$SOCK" apply "$TMP/b.json") || fail "apply of b.json failed: $out"
@@ -135,6 +157,7 @@ $want
 got
 $got"
 [ "$(map_backend "$id3")" = "0 0 0 0" ] || fail "removed backend $id3 still in map: $(map_backend "$id3")"
+[ "$(table_counts)" = "$(status_counts)" ] || fail "Maglev table in the map after apply: $(table_counts)"
 id4=$(status | jq -r '.services[0].backends[] | select(.address=="10.77.0.184") | .id')
 [ "$(map_backend "$id4")" = "2 1 36895 0" ] || fail "new backend $id4: $(map_backend "$id4")"
 [ "$(status | jq -r '.services[0].backends[] | select(.address=="10.77.0.181") | .id')" = "$id1" ] ||
