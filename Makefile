@@ -130,7 +130,7 @@ $(BPFT_BIN): $(BPFT_SRCS) $(wildcard selftests/bpf/*.h) $(LIBXLB) $(SKEL) $(TEST
 	$(call msg,CC,$(@F))
 	$(Q)$(CC) $(TEST_CFLAGS) $(LDFLAGS) $(BPFT_SRCS) $(LIBXLB) $(LDLIBS) -lcriterion -o $@
 
-$(OUTPUT)/selftests/bench_%: selftests/bench/%.c $(wildcard selftests/bench/*.h) $(wildcard selftests/bpf/*.h) $(LIBXLB) $(SKEL) $(TEST_SKELS) | $(OUTPUT)/selftests
+$(OUTPUT)/selftests/bench_%: selftests/bench/%.c $(wildcard selftests/bench/*.h) $(wildcard selftests/bpf/*.h) $(wildcard selftests/bpf/*.c) $(LIBXLB) $(SKEL) $(TEST_SKELS) | $(OUTPUT)/selftests
 	$(call msg,CC,$(@F))
 	$(Q)$(CC) $(TEST_CFLAGS) $(LDFLAGS) $< $(LIBXLB) $(LDLIBS) -o $@
 
