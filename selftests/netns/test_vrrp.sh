@@ -34,62 +34,35 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "skip: test_vrrp.sh needs root (network namespaces, XDP)"
-	exit 77
-fi
-for cmd in ip jq nsenter tcpdump curl nginx clang timeout; do
-	if ! command -v "$cmd" >/dev/null; then
-		echo "skip: '$cmd' not installed"
-		exit 77
-	fi
-done
-PY=/usr/bin/python3
-[ -x "$PY" ] || { echo "skip: $PY not installed"; exit 77; }
-
-B=${XLB_BUILD:-build}
-[ -d "$B" ] || B=$top/build
-XLBD=$(realpath "$B/xlbd" 2>/dev/null) || XLBD=
-XLBCTL=$(realpath "$B/xlbctl" 2>/dev/null) || XLBCTL=
-if [ ! -x "$XLBD" ] || [ ! -x "$XLBCTL" ]; then
-	echo "FAIL: expected $B/xlbd and $B/xlbctl (run make), saw none"
-	exit 1
-fi
-
 export LAB_PREFIX="xtv$$-"
 # shellcheck source=scripts/lab.sh
 . "$top/scripts/lab.sh"
+# shellcheck source=selftests/netns/vrrp_lib.sh
+. "$here/vrrp_lib.sh"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/xlb-test-vrrp.XXXXXX") || exit 1
-declare -A PID=([1]="" [2]="")
-ADV=1        # advert_int of the seed configuration, seconds
+PY=/usr/bin/python3
+[ -x "$PY" ] || { echo "skip: $PY not installed"; exit 77; }
+vl_init tcpdump
+T=$VL_DIR
+ADV=1 # advert_int of the seed configuration, seconds
 TCPDUMP=
 LATE=
 
-node_name() { echo "xtv$$-lb$1"; }
-sock() { echo "$T/lb$1.sock"; }
-ns() { echo "${LAB_PREFIX}lb$1"; }
+vl_fail() {
+	echo "FAIL: $*" >&2
+	vl_logs >&2
+	exit 1
+}
+fail() { vl_fail "$@"; }
 
 stop_all() {
-	local n
 	if [ -n "$TCPDUMP" ] && kill -0 "$TCPDUMP" 2>/dev/null; then
 		kill "$TCPDUMP" 2>/dev/null
 		wait "$TCPDUMP" 2>/dev/null
 	fi
 	TCPDUMP=
-	for n in 1 2; do
-		if [ -n "${PID[$n]}" ] && kill -0 "${PID[$n]}" 2>/dev/null; then
-			kill -TERM "${PID[$n]}" 2>/dev/null
-			timeout 5 tail --pid="${PID[$n]}" -f /dev/null
-			kill -KILL "${PID[$n]}" 2>/dev/null
-			wait "${PID[$n]}" 2>/dev/null
-		fi
-		PID[$n]=
-		rm -rf "/sys/fs/bpf/xlb/$(node_name "$n")"
-	done
+	vl_stop_all
 }
-
 cleanup() {
 	set +e
 	lab_down # calls stop_all first (LAB_PRE_DOWN)
@@ -101,96 +74,31 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-fail() {
-	local n
-	echo "FAIL: $*" >&2
-	for n in 1 2; do
-		[ -f "$T/lb$n.log" ] && tail -n 25 "$T/lb$n.log" | sed "s/^/  lb$n: /" >&2
-	done
-	exit 1
-}
-
-# now: seconds since the epoch with microseconds.
-now() { echo "$EPOCHREALTIME"; }
-# since T0: seconds elapsed, 2 decimals.
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
-# fle A B: true if A <= B (decimals).
-fle() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
-
-status() { "$XLBCTL" -s "$(sock "$1")" -j status 2>/dev/null; }
-vstate() { status "$1" | jq -r '.vrrp[0].state // "none"'; }
-vfield() { status "$1" | jq -r ".vrrp[0].$2"; }
-
-# has_vip N: true if lbN's eth0 holds the IPv4 VIP.
-has_vip() {
-	ip -n "$(ns "$1")" -j addr show dev eth0 |
-		jq -e --arg v "$LAB_VIP4" '[.[0].addr_info[] | select(.local == $v)] | length > 0' >/dev/null
-}
-xdp_on() { [ -n "$(lab_xdp_attached "lb$1")" ]; }
-mac_of() { ip -n "$(ns "$1")" -j link show dev eth0 | jq -r '.[0].address'; }
+ns() { vl_ns "$1"; }
+sock() { vl_sock "$1"; }
+now() { vl_now; }
+since() { vl_since "$1"; }
+fle() { vl_fle "$1" "$2"; }
+status() { vl_status "$1"; }
+vstate() { vl_vstate "$1"; }
+vfield() { vl_vfield "$1" "$2"; }
+has_vip() { vl_has_vip "$1"; }
+xdp_on() { vl_xdp_on "$1"; }
+start() { vl_xlbd_start "$1"; }
+reap() { vl_reap "$1"; RC=$VL_RC; }
+wait_state() { vl_wait_state "$@" || fail "expected lb$1 to be $2 within ${3}s, saw $VL_SEEN"; }
+wait_served() { vl_wait_served "$@"; }
 
 # write_cfg N SRC: per-run copy of a seed config for lbN, with notify hooks;
 # lb1 also gets the file-controlled track script.
 write_cfg() {
-	local n=$1 src=$2
-	jq --arg name "$(node_name "$n")" --arg sock "$(sock "$n")" \
-		--arg nm "echo master >> $T/notify$n" --arg nb "echo backup >> $T/notify$n" \
-		--arg nf "echo fault >> $T/notify$n" --arg ts "test -e $T/ok" --argjson track "$((n == 1))" '
-		.node.name = $name | .node.control_socket = $sock
-		| .vrrp.instances[0].notify = { master: $nm, backup: $nb, fault: $nf }
-		| .vrrp.instances[0].preempt = true
-		| if $track == 1 then .vrrp.instances[0].track_script = [
-			{ script: $ts, interval: 0.2, weight: -20, rise: 1, fall: 1 } ] else . end
-		' "$src" >"$T/lb$n.json" || fail "expected jq to derive $T/lb$n.json from $src"
-}
-
-# start N: run xlbd in lbN and wait until its control socket answers.
-start() {
-	local n=$1 i
-	nsenter --net="/run/netns/$(ns "$n")" "$XLBD" -c "$T/lb$n.json" >>"$T/lb$n.log" 2>&1 &
-	PID[$n]=$!
-	for ((i = 0; i < 100; i++)); do
-		status "$n" >/dev/null && return 0
-		kill -0 "${PID[$n]}" 2>/dev/null || fail "expected xlbd of lb$n to run, saw it exit"
-		sleep 0.05
-	done
-	fail "expected xlbd of lb$n to answer on $(sock "$n") within 5 s, saw no answer"
-}
-
-# reap N: wait for lbN's xlbd to exit; its exit status in RC.
-reap() {
-	RC=0
-	{ wait "${PID[$1]}"; } 2>/dev/null || RC=$?
-	PID[$1]=
-}
-
-# wait_state N STATE SECONDS: poll (20 ms) until lbN is in STATE.
-wait_state() {
-	local n=$1 want=$2 max=$3 t0 s
-	t0=$(now)
-	while :; do
-		s=$(vstate "$n")
-		[ "$s" = "$want" ] && return 0
-		fle "$max" "$(since "$t0")" && break
-		sleep 0.02
-	done
-	fail "expected lb$n to be $want within ${max}s, saw $s"
-}
-
-# wait_served T0 SECONDS: poll the VIP from the client every 20 ms with short
-# curl timeouts; print the seconds from T0 to the first good answer.
-wait_served() {
-	local t0=$1 max=$2 ok
-	# shellcheck disable=SC2016
-	ok=$(ip netns exec "$LAB_NS_CLIENT" bash -c '
-		end=$(( ${EPOCHREALTIME/./} + $2 * 1000000 ))
-		while [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
-			b=$(curl -s --connect-timeout 0.2 --max-time 0.5 "http://$1/") || b=
-			case $b in be[123]) echo "$EPOCHREALTIME"; exit 0 ;; esac
-			sleep 0.02
-		done
-		exit 1' served "$LAB_VIP4" "$max") || return 1
-	awk -v a="$t0" -v b="$ok" 'BEGIN { printf "%.2f", b - a }'
+	local n=$1 track=""
+	[ "$n" = 1 ] && track="| .vrrp.instances[0].track_script = [
+		{ script: \"test -e $T/ok\", interval: 0.2, weight: -20, rise: 1, fall: 1 } ]"
+	vl_xlbd_cfg "$n" "$2" ".vrrp.instances[0].notify = {
+			master: \"echo master >> $T/notify$n\", backup: \"echo backup >> $T/notify$n\",
+			fault: \"echo fault >> $T/notify$n\" }
+		| .vrrp.instances[0].preempt = true $track"
 }
 
 # check_split N: N new connections through the VIP, all served.
@@ -241,8 +149,7 @@ lab_up || fail "expected the lab to come up"
 : >"$T/ok"
 write_cfg 1 "$top/configs/seed-equivalent.json"
 write_cfg 2 "$top/configs/seed-equivalent-backup.json"
-MAC1=$(mac_of 1)
-MAC2=$(mac_of 2)
+MAC2=$(vl_mac 2)
 
 # ---- 1. election ------------------------------------------------------------
 echo "1. election"
@@ -291,7 +198,7 @@ for ((i = 0; i < 100; i++)); do # until tcpdump listens
 	sleep 0.05
 done
 t0=$(now)
-kill -KILL "${PID[1]}"
+kill -KILL "${VL_PID[1]}"
 ip -n "$(ns 1)" link set eth0 down
 reap 1
 [ "$RC" = 137 ] || fail "expected xlbd of lb1 to die of SIGKILL (137), saw exit $RC"
@@ -332,7 +239,7 @@ served 1 "$t0"
 # ---- 5. SIGTERM: priority 0 ----------------------------------------------------
 echo "5. SIGTERM of the master"
 t0=$(now)
-kill -TERM "${PID[1]}"
+kill -TERM "${VL_PID[1]}"
 wait_state 2 MASTER $((3 * ADV + 3))
 t_master=$(since "$t0")
 reap 1
