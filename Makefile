@@ -186,6 +186,14 @@ check-netns: all
 bench: $(BENCH_BINS) all
 	$(Q)bash selftests/bench/run.sh $(OUTPUT)
 
+.PHONY: bench-e2e soak
+bench-e2e: all
+	$(Q)XLB_DEPS_BENCH=1 bash scripts/deps.sh
+	$(Q)bash selftests/bench/e2e.sh $(OUTPUT)
+
+soak: all
+	$(Q)bash selftests/soak.sh $(OUTPUT)
+
 .PHONY: demo
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
