@@ -169,8 +169,11 @@ tests: all $(UNIT_BIN) $(BPFT_BIN) $(BENCH_BINS)
 # namespace tests that run them (XLB_SAN_BUILD); a sanitizer report fails them.
 check: deps
 	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)$(MAKE) --no-print-directory SAN=1 all
-	$(Q)XLB_SAN_BUILD=$(OUTPUT)/san bash selftests/run.sh $(OUTPUT) unit bpf netns
+	$(Q)$(MAKE) --no-print-directory SAN=1 all unit-bin
+	$(Q)XLB_SAN_BUILD=$(OUTPUT)/san bash selftests/run.sh $(OUTPUT) unit unit-san bpf netns
+
+.PHONY: unit-bin
+unit-bin: $(UNIT_BIN)
 
 check-unit: $(UNIT_BIN)
 	$(Q)bash selftests/run.sh $(OUTPUT) unit

@@ -56,6 +56,10 @@ run_netns() {
 for suite in "$@"; do
 	case $suite in
 	unit)  run_criterion unit "$out/selftests/unit_tests" ;;
+	unit-san)
+		# the same suites built with ASan+UBSan: a report is a crash or failure
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			run_criterion unit-san "${XLB_SAN_BUILD:?unit-san needs XLB_SAN_BUILD}/selftests/unit_tests" ;;
 	bpf)   run_criterion bpf "$out/selftests/bpf_tests" ;;
 	netns) run_netns ;;
 	*) echo "run.sh: unknown suite $suite" >&2; exit 2 ;;
