@@ -36,6 +36,8 @@ HL_SPLIT_N=600
 HL_TOL=0.07
 
 HL_XPID=
+HL_WAITED=0 # set by hl_wait, read by the tests
+export HL_WAITED
 HL_PIDS=()
 HL_TMP=
 HL_NODE=
@@ -61,6 +63,8 @@ hl_note() {
 hl_cleanup() {
 	local p i
 	set +e
+	# A second signal must not cut the cleanup short.
+	trap '' INT TERM
 	for p in "${HL_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 	done
@@ -100,8 +104,9 @@ hl_init() {
 		HL_XLBD=$XLB_SAN_BUILD/xlbd
 	fi
 	HL_XLBCTL=$HL_B/xlbctl
-	[ -x "$HL_XLBD" ] && [ -x "$HL_XLBCTL" ] ||
+	if [ ! -x "$HL_XLBD" ] || [ ! -x "$HL_XLBCTL" ]; then
 		hl_fail "expected built $HL_XLBD and $HL_XLBCTL, saw none (run make)"
+	fi
 	export LAB_PREFIX="xh${tag:0:4}$$-"
 	# shellcheck source=scripts/lab.sh
 	. "$HL_TOP/scripts/lab.sh"
@@ -113,6 +118,7 @@ hl_init() {
 	trap 'exit 143' TERM
 }
 
+# shellcheck disable=SC2120 # the filter is optional
 # hl_config [JQ_FILTER]: print the test config: seed-equivalent without VRRP,
 # this test's node name and socket, no pinned maps left behind, an http check
 # every 0.5 s (timeout 0.3, rise 2, fall 2), max_fails off; then JQ_FILTER.
@@ -146,7 +152,7 @@ _hl_lab_fixes() {
 		lab_exec lb1 ping -c 1 -W 1 -q "${HL_BE_ADDR[$n]}" >/dev/null ||
 			hl_fail "expected lb1 to reach ${HL_BE_ADDR[$n]} with ping, saw no answer"
 	done
-	if [ -z "$(ip -n "$LAB_NS_HUB" link show dev v-lb1 | grep -o 'prog/xdp')" ]; then
+	if ! ip -n "$LAB_NS_HUB" link show dev v-lb1 | grep -q 'prog/xdp'; then
 		printf '%s\n' '__attribute__((section("xdp"), used)) int hl_pass(void *ctx) { return 2; }' \
 			'char _license[] __attribute__((section("license"), used)) = "GPL";' >"$HL_TMP/pass.c"
 		clang -O2 -target bpf -c "$HL_TMP/pass.c" -o "$HL_TMP/pass.o" ||
@@ -321,7 +327,7 @@ hl_stream_open() {
 	local n=$1 name=$2 try i b before=() pid landed
 	for ((try = 0; try < 20; try++)); do
 		for b in 1 2 3; do
-			before[$b]=$(_hl_streams_on "$b")
+			before[b]=$(_hl_streams_on "$b")
 		done
 		ip netns exec "$LAB_NS_CLIENT" curl -s -o "$HL_TMP/$name.out" --max-time 58 \
 			"http://$HL_VIP/stream" </dev/null 2>/dev/null &

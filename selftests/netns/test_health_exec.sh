@@ -55,7 +55,7 @@ hangers() {
 # Zombie children of xlbd, one PID a line.
 zombies() {
 	local f
-	for f in $(grep -s -l "^PPid:[[:space:]]*$HL_XPID\$" /proc/[0-9]*/status); do
+	grep -s -l "^PPid:[[:space:]]*$HL_XPID\$" /proc/[0-9]*/status | while read -r f; do
 		grep -qs '^State:[[:space:]]*Z' "$f" && { f=${f#/proc/}; echo "${f%/status}"; }
 	done
 }
