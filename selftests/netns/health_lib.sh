@@ -96,7 +96,7 @@ hl_init() {
 		echo "skip: test_health_$tag.sh needs root (namespaces, BPF)"
 		exit 77
 	fi
-	for cmd in ip nginx curl jq ethtool nsenter ss clang bpftool; do
+	for cmd in ip nginx curl jq nsenter ss; do
 		command -v "$cmd" >/dev/null || { echo "skip: '$cmd' not installed"; exit 77; }
 	done
 	HL_XLBD=$HL_B/xlbd
@@ -131,42 +131,10 @@ hl_config() {
 		| '"${1:-.}" "$HL_TOP/configs/seed-equivalent.json"
 }
 
-# Lab workarounds (reported to the lab's owner): with kernel 6.18
-# GRO on the hub-side veth of lb1 does not make frames sent with XDP_TX on
-# lb1's eth0 arrive (an XDP program on the peer does), and veth hands
-# CHECKSUM_PARTIAL packets to XDP whose TCP checksum field holds only the
-# pseudo-header sum, so rewritten packets reach the receiver with a bad
-# checksum unless the senders compute checksums in software.
-_hl_lab_fixes() {
-	local n
-	for n in client be1 be2 be3; do
-		lab_exec "$n" ethtool -K eth0 tx off >/dev/null 2>&1 ||
-			hl_fail "expected 'ethtool -K eth0 tx off' to work in $n, saw an error"
-	done
-	# Data-plane workaround: in NAT mode a packet whose next hop has no
-	# neighbour entry is rewritten and passed to the kernel, which drops it
-	# (its source, the VIP, is a local address) and never resolves the
-	# neighbour; so new flows to a backend lb1 has not talked to yet are
-	# lost. Resolve every backend from lb1 before any traffic.
-	for n in 1 2 3; do
-		lab_exec lb1 ping -c 1 -W 1 -q "${HL_BE_ADDR[$n]}" >/dev/null ||
-			hl_fail "expected lb1 to reach ${HL_BE_ADDR[$n]} with ping, saw no answer"
-	done
-	if ! ip -n "$LAB_NS_HUB" link show dev v-lb1 | grep -q 'prog/xdp'; then
-		printf '%s\n' '__attribute__((section("xdp"), used)) int hl_pass(void *ctx) { return 2; }' \
-			'char _license[] __attribute__((section("license"), used)) = "GPL";' >"$HL_TMP/pass.c"
-		clang -O2 -target bpf -c "$HL_TMP/pass.c" -o "$HL_TMP/pass.o" ||
-			hl_fail "expected clang to build an XDP_PASS program, saw an error"
-		ip -n "$LAB_NS_HUB" link set dev v-lb1 xdpdrv obj "$HL_TMP/pass.o" sec xdp ||
-			hl_fail "expected to attach XDP_PASS to v-lb1 in the hub, saw an error"
-	fi
-}
-
 # hl_start CONFIG: lab up, VIP on lb1, xlbd running and answering.
 hl_start() {
 	local cfg=$1 i
 	lab_up || hl_fail "expected lab_up to succeed, saw it fail"
-	_hl_lab_fixes
 	ip -n "$LAB_NS_LB1" addr add "$HL_VIP/24" dev eth0 ||
 		hl_fail "expected to add $HL_VIP to lb1, saw an error"
 	nsenter --net="/run/netns/$LAB_NS_LB1" "$HL_XLBD" --config "$cfg" \
