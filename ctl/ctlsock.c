@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -30,9 +31,15 @@ struct xlb_ctlsock {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	xlb_ctl_handler handler;
 	void *arg;
-	struct client *clients;
+	struct client *clients;  /* newest first */
 	int nclients;
+	int max_clients;         /* XLB_CTL_MAX_CLIENTS, less under a low fd limit */
+	struct xlb_timer resume;
+	uint64_t warned_ms;      /* last "out of fds" / "too many clients" warning */
 };
+
+#define ACCEPT_PAUSE_MS 100
+#define WARN_EVERY_MS   5000
 
 static void client_free(struct client *c)
 {
@@ -146,6 +153,53 @@ static void client_io(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 	}
 }
 
+/* Rate-limited: a flood must not flood the log as well. */
+static bool warn_now(struct xlb_ctlsock *cs)
+{
+	uint64_t now = xlb_now_ms();
+
+	if (cs->warned_ms && now - cs->warned_ms < WARN_EVERY_MS)
+		return false;
+	cs->warned_ms = now;
+	return true;
+}
+
+static void accept_resume(struct xlb_loop *loop, void *arg)
+{
+	struct xlb_ctlsock *cs = arg;
+
+	if (xlb_loop_mod_fd(loop, cs->fd, EPOLLIN))
+		pr_warn("control socket %s: cannot resume accepting\n", cs->path);
+}
+
+/*
+ * accept() failed for want of fds or memory. The listener stays readable,
+ * so retrying at once would spin the loop: stop watching it for a moment.
+ */
+static void accept_pause(struct xlb_ctlsock *cs, int err)
+{
+	if (warn_now(cs))
+		pr_warn("control socket accept: %s; pausing new connections for %d ms\n",
+			strerror(err), ACCEPT_PAUSE_MS);
+	xlb_loop_mod_fd(cs->loop, cs->fd, 0);
+	xlb_timer_arm(cs->loop, &cs->resume, xlb_now_ms() + ACCEPT_PAUSE_MS, accept_resume, cs);
+}
+
+/* Make room for one more client by dropping the oldest. */
+static void evict_oldest(struct xlb_ctlsock *cs)
+{
+	struct client *c = cs->clients;
+
+	while (c && c->next)
+		c = c->next;
+	if (!c)
+		return;
+	if (warn_now(cs))
+		pr_warn("control socket: %d clients connected, dropping the oldest\n",
+			cs->nclients);
+	client_free(c);
+}
+
 static bool peer_allowed(int fd)
 {
 	struct ucred cred;
@@ -166,8 +220,14 @@ static void accept_cb(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 	for (;;) {
 		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				pr_warn("control socket accept: %s\n", strerror(errno));
+			int err = errno;
+
+			if (err == EINTR || err == ECONNABORTED)
+				continue;
+			if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
+				accept_pause(cs, err);
+			else if (err != EAGAIN)
+				pr_warn("control socket accept: %s\n", strerror(err));
 			return;
 		}
 		if (!peer_allowed(cfd)) {
@@ -184,10 +244,10 @@ static void accept_cb(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 			close(cfd);
 			continue;
 		}
-		if (cs->nclients >= XLB_CTL_MAX_CLIENTS) {
-			close(cfd);
-			continue;
-		}
+		/* Full: the newcomer (often an administrator's xlbctl) wins over
+		 * the client that has waited longest. */
+		if (cs->nclients >= cs->max_clients)
+			evict_oldest(cs);
 		c = calloc(1, sizeof(*c));
 		if (!c) {
 			close(cfd);
@@ -209,6 +269,23 @@ static void accept_cb(struct xlb_loop *loop, int fd, uint32_t events, void *arg)
 		xlb_timer_arm(loop, &c->timer, xlb_now_ms() + XLB_CTL_CLIENT_TIMEOUT_MS,
 			      client_timeout, c);
 	}
+}
+
+/*
+ * Control clients may hold at most half of the fds the process may open, so
+ * a flood of them never takes the sockets health probes and VRRP need.
+ */
+static int max_clients(void)
+{
+	struct rlimit rl;
+	rlim_t half;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return XLB_CTL_MAX_CLIENTS;
+	half = rl.rlim_cur / 2;
+	if (half < 8)
+		return 8;
+	return half < XLB_CTL_MAX_CLIENTS ? (int)half : XLB_CTL_MAX_CLIENTS;
 }
 
 /* Is something already answering on @path? */
@@ -243,6 +320,7 @@ int xlb_ctlsock_open(struct xlb_loop *loop, const char *path, xlb_ctl_handler h,
 	cs->loop = loop;
 	cs->handler = h;
 	cs->arg = arg;
+	cs->max_clients = max_clients();
 	snprintf(cs->path, sizeof(cs->path), "%s", path);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -290,6 +368,7 @@ void xlb_ctlsock_close(struct xlb_ctlsock *cs)
 		return;
 	while (cs->clients)
 		client_free(cs->clients);
+	xlb_timer_cancel(cs->loop, &cs->resume);
 	xlb_loop_del_fd(cs->loop, cs->fd);
 	close(cs->fd);
 	unlink(cs->path);

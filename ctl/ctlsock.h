@@ -27,7 +27,12 @@ int xlb_ctlsock_open(struct xlb_loop *loop, const char *path, xlb_ctl_handler h,
 /* Close the listener and every client, unlink the socket file. */
 void xlb_ctlsock_close(struct xlb_ctlsock *cs);
 
-/* Limits, exposed for tests. */
+/*
+ * Limits, exposed for tests. Clients connected at once: at most
+ * XLB_CTL_MAX_CLIENTS and half the process's fd limit; a new client beyond
+ * that drops the oldest. A client is dropped XLB_CTL_CLIENT_TIMEOUT_MS
+ * after it connected, whether or not it has sent its request.
+ */
 #define XLB_CTL_MAX_CLIENTS 1024
 #define XLB_CTL_CLIENT_TIMEOUT_MS 5000
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 
 #include "apply.h"
@@ -185,6 +186,28 @@ static void check_forwarding(const struct xlb_cfg *cfg)
 				"conf.%s.forwarding=1\n", cfg->node.interface, path,
 				f ? "ipv6.conf.all" : "ipv4", cfg->node.interface);
 	}
+}
+
+/*
+ * Health probes, VRRP sockets and up to XLB_CTL_MAX_CLIENTS control clients
+ * each hold an fd: lift the soft limit (1024 from a login shell) to the
+ * hard one, as the systemd unit's LimitNOFILE does.
+ */
+static void raise_nofile_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	/* "unlimited" is not a valid soft limit for files: take nr_open's default */
+	want = rl.rlim_max == RLIM_INFINITY ? 1048576 : rl.rlim_max;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		pr_warn("raising the open-files limit to %llu: %s\n",
+			(unsigned long long)want, strerror(errno));
 }
 
 static void usage(FILE *f)
@@ -659,6 +682,7 @@ int main(int argc, char **argv)
 			printf("%s: ok\n", d.config_path);
 		return err ? 1 : 0;
 	}
+	raise_nofile_limit();
 	err = run(&d);
 	return err ? EXIT_FAILURE : 0;
 }
