@@ -94,7 +94,9 @@ static int request(const struct xlb_ctl_req *req, struct json_object **reply)
 	}
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	err = xlb_frame_write(fd, s, len);
-	if (!err)
+	/* xlbd may answer and hang up before reading it all (a refused peer, a
+	 * request over XLB_CTL_MAX_MSG): its reply is still there to read. */
+	if (!err || err == -EPIPE || err == -ECONNRESET)
 		err = xlb_frame_read(fd, &buf, &len, XLB_CTL_MAX_MSG);
 	if (!err) {
 		*reply = json_tokener_parse(buf);
@@ -370,12 +372,16 @@ static int cmd_status(void)
 
 	if (err)
 		return daemon_unreachable(err);
+	/* A refusal (non-root peer, malformed request) is not an empty status. */
 	if (json_out)
 		print_json(r);
-	else
+	else if (reply_ok(r))
 		print_status(r);
+	else
+		print_errors(r);
+	err = reply_ok(r) ? EX_OK : EX_FAIL;
 	json_object_put(r);
-	return EX_OK;
+	return err;
 }
 
 static int cmd_reload(void)
