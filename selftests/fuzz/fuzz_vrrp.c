@@ -162,7 +162,8 @@ static void repair4(uint8_t *pkt, size_t len, bool msg_only)
 	repair_csum(pkt + ihl, tot - ihl, XLB_AF_INET, pkt + 12, pkt + 16, msg_only);
 }
 
-static void same_or_trap(const struct xlb_vrrp_advert *a, const struct xlb_vrrp_advert *b)
+static void same_or_trap(const struct xlb_vrrp_advert *a, const struct xlb_vrrp_advert *b,
+			 const struct xlb_vrrp_expect *e)
 {
 	size_t alen = a->src.family == XLB_AF_INET6 ? 16 : 4;
 
@@ -173,7 +174,10 @@ static void same_or_trap(const struct xlb_vrrp_advert *a, const struct xlb_vrrp_
 	    !xlb_ip_equal(&a->src, &b->src) || !xlb_ip_equal(&a->dst, &b->dst) ||
 	    memcmp(a->addrs, b->addrs, a->n_addrs * alen))
 		__builtin_trap();
-	if (a->version == 2 && memcmp(a->auth_data, b->auth_data, XLB_VRRP_AUTH_LEN))
+	/* Without PASS the authentication data is ignored on receipt and sent
+	 * as zeros (RFC 3768 5.3.10), so only PASS data must survive. */
+	if (a->version == 2 && e->auth_type == XLB_AUTH_PASS &&
+	    memcmp(a->auth_data, b->auth_data, XLB_VRRP_AUTH_LEN))
 		__builtin_trap();
 }
 
@@ -225,7 +229,7 @@ static void round_trip(const struct xlb_vrrp_advert *adv, const struct xlb_vrrp_
 		if (xlb_vrrp_decode4(buf, len + 20, ifindex, e, &again) != XLB_VRRP_OK)
 			__builtin_trap();
 	}
-	same_or_trap(adv, &again);
+	same_or_trap(adv, &again, e);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

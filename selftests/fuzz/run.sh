@@ -80,8 +80,10 @@ for src in "${srcs[@]}"; do
 	# 1. regressions, each input once
 	regress=("$HERE/regress/$short"/*)
 	bad=
+	mkdir -p "$TMP/corpus/$short" "$TMP/art/$short"
 	for input in "${regress[@]}"; do
-		if ! "$bin" -rss_limit_mb=2048 -timeout=10 "$input" >"$log" 2>&1; then
+		if ! "$bin" -rss_limit_mb=2048 -timeout=10 "-artifact_prefix=$TMP/art/$short/" \
+			"$input" >"$log" 2>&1; then
 			bad=$input
 			break
 		fi
@@ -92,7 +94,6 @@ for src in "${srcs[@]}"; do
 	fi
 
 	# 2. fuzz on a copy of the corpus
-	mkdir -p "$TMP/corpus/$short" "$TMP/art/$short"
 	[ -d "$HERE/corpus/$short" ] && cp -r "$HERE/corpus/$short/." "$TMP/corpus/$short/"
 	args=(-rss_limit_mb=2048 -timeout=10 -print_final_stats=1
 	      "-artifact_prefix=$TMP/art/$short/")
