@@ -55,6 +55,7 @@ struct xlb_dp {
 	int fd[M_NR];
 	char pin_dir[256];        /* XLB_PIN_BASE/<node>, node names are short */
 	int link_fd;              /* XDP bpf_link, -1 when detached */
+	bool link_pinned;         /* <pin_dir>/link holds it */
 	int ifindex;
 	int ncpus;
 	bool generic;
@@ -173,6 +174,9 @@ static void unpin_all(const char *dir)
 		if (unlink(path) < 0 && errno != ENOENT)
 			pr_warn("unpin %s: %s\n", path, strerror(errno));
 	}
+	snprintf(path, sizeof(path), "%s/link", dir);
+	if (unlink(path) < 0 && errno != ENOENT)
+		pr_warn("unpin %s: %s\n", path, strerror(errno));
 	if (rmdir(dir) < 0 && errno != ENOENT && errno != ENOTEMPTY)
 		pr_warn("rmdir %s: %s\n", dir, strerror(errno));
 }
@@ -294,7 +298,10 @@ void xlb_dp_close(struct xlb_dp *dp, bool unpin)
 
 	if (!dp)
 		return;
-	xlb_dp_detach(dp);
+	if (unpin || !dp->link_pinned)
+		xlb_dp_detach(dp);
+	else if (dp->link_fd >= 0)
+		close(dp->link_fd); /* the pin keeps the program attached */
 	if (dp->skel) {
 		if (unpin)
 			bpf_object__unpin_maps(dp->skel->obj, NULL);
@@ -320,8 +327,54 @@ static int link_xdp(struct xlb_dp *dp, __u32 xdp_flags)
 	return fd < 0 ? -errno : fd;
 }
 
-int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, enum xlb_xdp_mode mode)
+static void link_path(const struct xlb_dp *dp, char *buf, size_t len)
 {
+	snprintf(buf, len, "%s/link", dp->pin_dir);
+}
+
+/*
+ * Take over the link an earlier xlbd pinned on the same interface: swap our
+ * program in. Returns the link fd, or -1 when there is none to take over.
+ */
+static int take_over_link(struct xlb_dp *dp)
+{
+	struct bpf_link_info info = { 0 };
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	link_path(dp, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -1;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_LINK_TYPE_XDP ||
+	    (int)info.xdp.ifindex != dp->ifindex) {
+		pr_info("pinned XDP link %s is for another interface; replacing it\n", path);
+		goto drop;
+	}
+	if (bpf_link_update(fd, bpf_program__fd(dp->skel->progs.xlb_xdp), NULL)) {
+		pr_warn("updating the pinned XDP link %s: %s; re-attaching\n", path,
+			strerror(errno));
+		goto drop;
+	}
+	return fd;
+drop:
+	close(fd);
+	unlink(path);
+	return -1;
+}
+
+/* Native or generic, as the kernel reports the current attachment. */
+static bool attached_generic(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	return bpf_xdp_query(ifindex, 0, &q) == 0 && q.attach_mode == XDP_ATTACHED_SKB;
+}
+
+int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, enum xlb_xdp_mode mode, bool pin)
+{
+	char path[PATH_MAX];
 	int fd;
 
 	if (!dp->skel)
@@ -333,6 +386,17 @@ int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, enum xlb_xdp_mode mode)
 		pr_warn("interface %s: %s\n", ifname, strerror(errno));
 		return -ENODEV;
 	}
+	fd = pin ? take_over_link(dp) : -1;
+	if (fd >= 0) {
+		dp->link_fd = fd;
+		dp->link_pinned = true;
+		dp->generic = attached_generic(dp->ifindex);
+		pr_info("XDP program replaced in the link pinned on %s (%s): no packet missed\n",
+			ifname, dp->generic ? "generic" : "native");
+		return 0;
+	}
+	if (!pin)
+		xlb_dp_unpin_link(dp);
 	if (mode == XLB_XDP_GENERIC) {
 		fd = link_xdp(dp, XDP_FLAGS_SKB_MODE);
 		dp->generic = true;
@@ -351,15 +415,35 @@ int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, enum xlb_xdp_mode mode)
 		return fd;
 	}
 	dp->link_fd = fd;
+	if (pin) {
+		link_path(dp, path, sizeof(path));
+		if (bpf_obj_pin(fd, path))
+			pr_warn("pin XDP link %s: %s (a restart will briefly detach)\n", path,
+				strerror(errno));
+		else
+			dp->link_pinned = true;
+	}
 	pr_info("XDP program attached to %s (%s)\n", ifname, dp->generic ? "generic" : "native");
 	return 0;
 }
 
+void xlb_dp_unpin_link(struct xlb_dp *dp)
+{
+	char path[PATH_MAX];
+
+	link_path(dp, path, sizeof(path));
+	if (unlink(path) == 0)
+		pr_info("removed the XDP link pinned by an earlier run\n");
+	dp->link_pinned = false;
+}
+
 void xlb_dp_detach(struct xlb_dp *dp)
 {
+	if (dp->link_pinned)
+		xlb_dp_unpin_link(dp);
 	if (dp->link_fd < 0)
 		return;
-	/* Closing the only reference to the bpf_link detaches the program. */
+	/* Closing the last reference to the bpf_link detaches the program. */
 	close(dp->link_fd);
 	dp->link_fd = -1;
 	pr_info("XDP program detached\n");

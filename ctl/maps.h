@@ -35,12 +35,24 @@ int xlb_dp_load(const struct xlb_node_cfg *node, unsigned int flags, struct xlb_
 		bool *reused);
 /* Open the pinned maps of a running (or stopped) node, read-only use. */
 int xlb_dp_open_pinned(const char *node, struct xlb_dp **out);
-/* Detach (if attached) and free. With @unpin the pins are removed too. */
+/*
+ * Free. A pinned link stays (the program keeps running) unless @unpin,
+ * which removes every pin and so detaches. An unpinned link is detached.
+ */
 void xlb_dp_close(struct xlb_dp *dp, bool unpin);
 
-/* XDP attach through a bpf_link; AUTO tries native then generic. */
-int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, enum xlb_xdp_mode mode);
+/*
+ * XDP attach through a bpf_link; AUTO tries native then generic.
+ * With @pin the link is pinned as <pin dir>/link, so the program keeps
+ * forwarding while xlbd is down (a restart loses no packet), and a link
+ * pinned by an earlier run on the same interface is taken over: the new
+ * program replaces the old one in a single bpf_link_update().
+ */
+int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, enum xlb_xdp_mode mode, bool pin);
+/* Detach now (and remove a pinned link). */
 void xlb_dp_detach(struct xlb_dp *dp);
+/* Drop a pinned link from a previous run without attaching (VRRP start). */
+void xlb_dp_unpin_link(struct xlb_dp *dp);
 bool xlb_dp_is_attached(const struct xlb_dp *dp);
 /* "native" / "generic" / "none" as attached right now. */
 const char *xlb_dp_attach_mode(const struct xlb_dp *dp);

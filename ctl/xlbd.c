@@ -77,8 +77,10 @@ static int vrrp_become_master(void *arg, const struct xlb_vrrp_cfg *inst)
 	const struct xlb_node_cfg *node = &xlb_state_cfg(d->st)->node;
 	int err = 0;
 
+	/* Not pinned: if this process dies, the kernel detaches at once and
+	 * the new master is the only one forwarding. */
 	if (d->masters++ == 0)
-		err = xlb_dp_attach(d->dp, node->interface, node->xdp_mode);
+		err = xlb_dp_attach(d->dp, node->interface, node->xdp_mode, false);
 	pr_info("vrrp %s: MASTER, data plane %s\n", inst->name,
 		err ? "attach FAILED" : "attached");
 	return err;
@@ -583,10 +585,14 @@ static int run(struct xlbd *d)
 	xlb_neigh_sync(d->neigh, xlb_state_cfg(d->st));
 
 	if (!xlb_state_cfg(d->st)->n_vrrp) {
-		err = xlb_dp_attach(d->dp, node->interface, node->xdp_mode);
+		/* With keep_maps the link is pinned: the program keeps forwarding
+		 * while xlbd restarts, and the next xlbd swaps itself in. */
+		err = xlb_dp_attach(d->dp, node->interface, node->xdp_mode, node->keep_maps);
 		if (err)
 			goto out;
 	} else {
+		/* VRRP decides; a link pinned by an earlier run without VRRP goes. */
+		xlb_dp_unpin_link(d->dp);
 		struct xlb_vrrp_hooks hooks = {
 			.on_become_master = vrrp_become_master,
 			.on_leave_master = vrrp_leave_master,
@@ -620,7 +626,7 @@ out:
 	d->neigh = NULL;
 	xlb_health_free(d->health);
 	d->health = NULL;
-	if (d->dp)
+	if (d->dp && !keep)
 		xlb_dp_detach(d->dp);
 	if (d->st && !keep)
 		xlb_state_clear_dp(d->st);

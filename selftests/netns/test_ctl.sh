@@ -185,9 +185,18 @@ if "$XLBCTL" -s "$SOCK" apply "$TMP/bad2.json" >/dev/null 2>&1; then fail "bad2 
 key="10 77 0 9 0 0 0 0 0 0 0 0 0 0 0 0 10 77 0 50 0 0 0 0 0 0 0 0 0 0 0 0 0x9c 0x40 0 80 6 2 0 0"
 val="1 0 0 0 0 0 0 0 $id1 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0"
 bpftool map update pinned "$PIN/flows" key $key value $val
+xdp_id() { ip -n "$NS" -j link show veth0 | jq -r '.[0].xdp.prog.id // empty'; }
+old_prog=$(xdp_id)
 stop_xlbd
 [ -e "$PIN/flows" ] || fail "flows map unpinned on SIGTERM with keep_maps true"
+# the pinned link keeps the program forwarding while xlbd is down
+[ "$(xdp_id)" = "$old_prog" ] || fail "XDP program $old_prog not attached while xlbd is down (saw '$(xdp_id)')"
 start_xlbd "$TMP/b.json"
+grep -q "XDP program replaced in the link pinned on veth0" "$TMP/xlbd.log" ||
+	fail "restarted xlbd did not take over the pinned XDP link"
+new_prog=$(xdp_id)
+[ -n "$new_prog" ] && [ "$new_prog" != "$old_prog" ] ||
+	fail "after the restart the attached program is '$new_prog' (was $old_prog): expected the new one"
 grep -q "reused from an earlier run" "$TMP/xlbd.log" || fail "xlbd did not report reusing pinned maps"
 bpftool map lookup pinned "$PIN/flows" key $key >/dev/null 2>&1 ||
 	fail "flow entry inserted before the restart is gone"
