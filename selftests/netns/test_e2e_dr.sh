@@ -72,7 +72,7 @@ t0=$(e2e_now)
 e2e_xlbd_stop lb1 KILL
 e2e_wait "lb2 MASTER after lb1's SIGKILL" 8 e2e_is_state lb2 MASTER
 took=$(e2e_since "$t0")
-first=$(e2e_first_success 5) || e2e_fail "no DR request answered after lb2 took over"
+first=$(e2e_first_success 3) || e2e_fail "no DR request answered after lb2 took over"
 e2e_note "SIGKILL: lb2 MASTER after ${took}s, first answer ${first}s later"
 e2e_wait_eq "lb2 alone has XDP after the kill" 3 lb2 e2e_xdp_nodes
 e2e_check "failed among 200 requests through lb2" 0 "$(e2e_field "$(e2e_split 200)" fail)"

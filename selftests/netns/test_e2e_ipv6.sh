@@ -59,7 +59,7 @@ t0=$(e2e_now)
 e2e_xlbd_stop lb1 KILL
 e2e_wait "lb2 MASTER after lb1's SIGKILL" 8 e2e_is_state lb2 MASTER
 took=$(e2e_since "$t0")
-first=$(e2e_first_success 5 -6) || e2e_fail "no IPv6 request answered after lb2 took over"
+first=$(e2e_first_success 3 -6) || e2e_fail "no IPv6 request answered after lb2 took over"
 e2e_note "SIGKILL: lb2 MASTER after ${took}s, first IPv6 answer ${first}s later"
 e2e_wait_eq "LB nodes with XDP after the kill" 3 lb2 e2e_xdp_nodes
 e2e_check_true "lb2 holds the IPv6 VIP" e2e_has_addr lb2 "$LAB_VIP6"

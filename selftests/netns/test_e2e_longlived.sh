@@ -6,10 +6,11 @@
 # connection, while
 #   1. another backend is removed (xlbctl apply),
 #   2. it is added back and every backend is reweighted (xlbctl apply),
-#   3. xlbd is restarted: SIGTERM, 1.2 s down (so that at least one burst of
-#      the stream arrives while no xlbd runs), started again with the same
-#      config; keep_maps is true, so the pinned flow and NAT tables carry the
-#      connection over.
+#   3. xlbd is restarted: SIGTERM, down until the stream got more data (at
+#      least one burst arrives while no xlbd runs), started again with the
+#      same config.  keep_maps is true and there is no VRRP, so the XDP link
+#      and the maps stay pinned: the program keeps forwarding while xlbd is
+#      down and the next xlbd takes the same flow and NAT tables over.
 # Single LB without VRRP (with VRRP, SIGTERM gives up MASTER); the test puts
 # the VIP on lb1's eth0 as a non-VRRP deployment would.
 # "Flowing" = the client's byte count grows, curl is alive, and the backend
@@ -94,9 +95,13 @@ e2e_wait "tcpdump listening on lb1" 5 grep -q 'listening on' "$E2E_TMP/rst.err"
 e2e_xlbd_stop lb1 TERM
 e2e_check "exit status of xlbd after SIGTERM" 0 "$E2E_XLBD_RC"
 e2e_check_true "pinned flows map kept for the restart" test -e "$(e2e_pin_dir lb1)/flows"
-sleep 1.2
 xdp=$(lab_xdp_attached lb1)
 echo "${xdp:-none}" >"$E2E_TMP/xdp_gap"
+e2e_check_true "an XDP program on lb1's eth0 while xlbd is down (pinned link)" test -n "$xdp"
+s=$(size)
+E2E_CHECKS=$((E2E_CHECKS + 1))
+e2e_wait "/stream receives data while xlbd is down (had $s bytes)" 5 size_over "$s"
+e2e_note "xlbd down: the stream still got data ($(size) bytes)"
 e2e_xlbd_start lb1 "$E2E_TMP/reweight.json"
 e2e_check_true "xlbd reports reusing its pinned maps" grep -q "reused from an earlier run" "$E2E_TMP/lb1.log"
 kill -0 "$CURL" 2>/dev/null && [ "$(stream_peer "$S")" = "$PEER" ] ||
