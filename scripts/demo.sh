@@ -90,7 +90,7 @@ backend_line() {
 
 # ------------------------------------------------------------------ setup
 bold "xlb demo ($DEMO_MODE mode): client, two load balancers (lb1, lb2), three nginx backends"
-LAB_MODE=$DEMO_MODE
+export LAB_MODE=$DEMO_MODE
 e2e_lab_up || { echo "demo: lab_up failed" >&2; exit 1; }
 say "lab up: namespaces ${LAB_PREFIX}*, VIP $LAB_VIP4:80, backends $LAB_BE1_4 $LAB_BE2_4 $LAB_BE3_4"
 mode_filter=.
@@ -196,7 +196,7 @@ say "(3 x 1 s + skew (256-90)/256 s = 3.65 s) from lb1's last advert, then takes
 say "the VIP, attaches XDP and sends gratuitous ARPs."
 t0=$(e2e_now)
 e2e_xlbd_stop lb1 KILL
-if first=$(e2e_first_success 15); then
+if e2e_first_success 15 >/dev/null; then
 	took=$(awk -v a="$(e2e_since "$t0")" 'BEGIN { printf "%.2f", a }')
 	# When lb2 became MASTER, from its status ("changed_s_ago").
 	ago=$(e2e_jq lb2 '.vrrp[0].changed_s_ago')

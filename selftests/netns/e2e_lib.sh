@@ -32,6 +32,9 @@
 # Assertions fail fast: e2e_fail prints "FAIL: ..." plus the tail of every
 # xlbd log and exits 1 (the trap cleans up).
 
+# Variables set here are read by the sourcing scripts.
+# shellcheck disable=SC2034
+
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_TOP=$(cd "$E2E_LIB_DIR/../.." && pwd)
 E2E_TMP=
@@ -147,8 +150,9 @@ e2e_init() {
 	E2E_BUILD=$(cd "$E2E_TOP" && realpath "${XLB_BUILD:-build}" 2>/dev/null) || E2E_BUILD=
 	XLBD=$E2E_BUILD/xlbd
 	XLBCTL=$E2E_BUILD/xlbctl
-	[ -x "$XLBD" ] && [ -x "$XLBCTL" ] ||
+	if [ ! -x "$XLBD" ] || [ ! -x "$XLBCTL" ]; then
 		e2e_fail "xlbd/xlbctl not built in '${XLB_BUILD:-build}' (run make)"
+	fi
 	export LAB_PREFIX="xe$$-${E2E_NAME:0:6}-"
 	E2E_NODE_PREFIX="xe$$-${E2E_NAME:0:6}"
 	# shellcheck source=scripts/lab.sh
@@ -262,7 +266,8 @@ e2e_xlbd_stop() {
 	if [ ! -e "$E2E_TMP/$lb.rc" ]; then
 		_e2e_out "${E2E_NAME:-e2e}: xlbd on $lb (pid $pid) ignored SIG$sig for 5 s, killing it"
 		kill -KILL "$pid" 2>/dev/null || true
-		for ((i = 0; i < 40 && ! -e "$E2E_TMP/$lb.rc"; i++)); do
+		for ((i = 0; i < 40; i++)); do
+			[ -e "$E2E_TMP/$lb.rc" ] && break
 			sleep 0.05
 		done
 	fi
@@ -398,11 +403,13 @@ e2e_new_flows() {
 		"be1=\(n($b1; $c1)) be2=\(n($b2; $c2)) be3=\(n($b3; $c3))"'
 }
 
-# e2e_bpftool_new_flows LB ID: new_flows of backend id ID summed over CPUs,
+# e2e_bpftool_new_flows LB ID: new_flows of backend id ID summed over CPUs
+# (key: the __u32 id in host byte order, little-endian here),
 # read straight from the pinned backend_stats map with bpftool.
 e2e_bpftool_new_flows() {
 	nsenter --net="/run/netns/$(_lab_ns "$1")" bpftool -j map lookup pinned \
-		"$(e2e_pin_dir "$1")/backend_stats" key $(printf '%d 0 0 0' "$2") |
+		"$(e2e_pin_dir "$1")/backend_stats" \
+		key $(($2 & 255)) $(($2 >> 8 & 255)) $(($2 >> 16 & 255)) $(($2 >> 24 & 255)) |
 		jq '[.formatted.values[].value.new_flows] | add'
 }
 

@@ -13,12 +13,13 @@
 # Exit 0 pass, 77 skip, 1 fail.
 set -uo pipefail
 
+# shellcheck source=selftests/netns/e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
 e2e_init dr
 
 N=2000
 TOL=3
-LAB_MODE=dr
+export LAB_MODE=dr
 e2e_lab_up
 e2e_cfg "$E2E_TOP/configs/dr.json" lb1 "$E2E_TMP/lb1.json"
 e2e_cfg "$E2E_TOP/configs/dr.json" lb2 "$E2E_TMP/lb2.json" '.vrrp.instances[0].priority = 90'

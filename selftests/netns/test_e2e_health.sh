@@ -13,6 +13,7 @@
 # Detection times are printed.  Exit 0 pass, 77 skip, 1 fail.
 set -uo pipefail
 
+# shellcheck source=selftests/netns/e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
 e2e_init health
 

@@ -12,6 +12,7 @@
 # Exit 0 pass, 77 skip, 1 fail.
 set -uo pipefail
 
+# shellcheck source=selftests/netns/e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
 e2e_init ipv6
 
@@ -51,8 +52,9 @@ for n in 1 2 3; do
 	lo=$(e2e_split_ports "be$n")
 	hi=$(e2e_field "$counts" "be$n")
 	E2E_CHECKS=$((E2E_CHECKS + 1))
-	[ "$got" -ge "$lo" ] && [ "$got" -le "$hi" ] ||
+	if [ "$got" -lt "$lo" ] || [ "$got" -gt "$hi" ]; then
 		e2e_fail "IPv6 new flows of be$n (xlbctl stats): expected $lo..$hi (distinct client ports..requests), saw $got"
+	fi
 done
 
 t0=$(e2e_now)

@@ -18,6 +18,7 @@
 # Exit 0 pass, 77 skip, 1 fail.
 set -uo pipefail
 
+# shellcheck source=selftests/netns/e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
 e2e_init longlived
 
@@ -46,7 +47,7 @@ stream_peer() {
 }
 
 e2e_wait "first 64 KiB of /stream" 10 size_over 65535
-S= PEER=
+S='' PEER=''
 for n in 1 2 3; do
 	p=$(stream_peer "$n")
 	[ -n "$p" ] && { S=$n; PEER=$p; }
@@ -104,8 +105,9 @@ e2e_wait "/stream receives data while xlbd is down (had $s bytes)" 5 size_over "
 e2e_note "xlbd down: the stream still got data ($(size) bytes)"
 e2e_xlbd_start lb1 "$E2E_TMP/reweight.json"
 e2e_check_true "xlbd reports reusing its pinned maps" grep -q "reused from an earlier run" "$E2E_TMP/lb1.log"
-kill -0 "$CURL" 2>/dev/null && [ "$(stream_peer "$S")" = "$PEER" ] ||
+if ! kill -0 "$CURL" 2>/dev/null || [ "$(stream_peer "$S")" != "$PEER" ]; then
 	e2e_fail "xlbd restarted: the /stream connection on be$S is gone (peer now '$(stream_peer "$S")'); lb1 sent $(grep -c . "$E2E_TMP/rst.txt") TCP resets from the VIP meanwhile ($(head -n 1 "$E2E_TMP/rst.txt")), and XDP on lb1's eth0 while xlbd was down: $(cat "$E2E_TMP/xdp_gap")"
+fi
 still_flowing "xlbd restarted"
 
 echo "ok: test_e2e_longlived: $E2E_CHECKS checks ($(size) bytes streamed across the changes)"
