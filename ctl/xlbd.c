@@ -212,6 +212,35 @@ static void raise_nofile_limit(void)
 			(unsigned long long)want, strerror(errno));
 }
 
+/*
+ * When the next hop of a NAT packet is not resolved yet (a client the new
+ * VRRP master never talked to, say), the data plane hands the rewritten
+ * packet to the kernel, which forwards it and resolves the neighbour. That
+ * packet's source is the VIP, an address of this host: without accept_local
+ * the kernel drops it as a martian and the neighbour stays unresolved.
+ */
+static void set_accept_local(const struct xlb_cfg *cfg)
+{
+	char path[128];
+	size_t i;
+	FILE *f;
+
+	for (i = 0; i < cfg->n_services; i++)
+		if (cfg->services[i].mode == XLB_MODE_NAT && cfg->services[i].vip.family == XLB_AF_INET)
+			break;
+	if (i == cfg->n_services)
+		return;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/accept_local", cfg->node.interface);
+	f = fopen(path, "w");
+	if (!f || fputs("1\n", f) == EOF || fclose(f) == EOF) {
+		pr_warn("%s: cannot set to 1 (%s): NAT packets to unresolved neighbours will be "
+			"dropped by the kernel\n", path, strerror(errno));
+		return;
+	}
+	pr_debug("%s = 1 (NAT packets to unresolved next hops are forwarded by the kernel)\n",
+		 path);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -295,8 +324,10 @@ static int apply_cfg(struct xlbd *d, struct xlb_cfg *cfg, struct xlb_errors *err
 	err = xlb_state_apply(d->st, cfg, diff, errs); /* consumes cfg */
 	if (err && d->health && xlb_health_update(d->health, xlb_state_cfg(d->st)))
 		pr_warn("restoring health tracking after a refused config failed\n");
-	if (!err)
+	if (!err) {
 		xlb_neigh_sync(d->neigh, xlb_state_cfg(d->st));
+		set_accept_local(xlb_state_cfg(d->st));
+	}
 	return err;
 }
 
@@ -581,6 +612,7 @@ static int run(struct xlbd *d)
 	node = &xlb_state_cfg(d->st)->node;
 	log_diff("configured", &diff);
 	check_forwarding(xlb_state_cfg(d->st));
+	set_accept_local(xlb_state_cfg(d->st));
 	d->neigh = xlb_neigh_new(node->interface);
 	xlb_neigh_sync(d->neigh, xlb_state_cfg(d->st));
 
