@@ -198,9 +198,11 @@ for ((i = 0; i < 100; i++)); do # until tcpdump listens
 	sleep 0.05
 done
 t0=$(now)
-kill -KILL "${VL_PID[1]}"
-ip -n "$(ns 1)" link set eth0 down
-reap 1
+{
+	kill -KILL "${VL_PID[1]}"
+	ip -n "$(ns 1)" link set eth0 down
+	reap 1
+} 2>/dev/null # bash's "Killed" notice
 [ "$RC" = 137 ] || fail "expected xlbd of lb1 to die of SIGKILL (137), saw exit $RC"
 wait_state 2 MASTER $((3 * ADV + 3))
 t_master=$(since "$t0")
@@ -230,6 +232,7 @@ start 1
 s=$(vstate 1)
 [ "$s" = BACKUP ] || fail "expected lb1 BACKUP right after its restart, saw $s"
 ! has_vip 1 || fail "expected the stale $LAB_VIP4 removed from lb1 (BACKUP), saw it there"
+! xdp_on 1 || fail "expected no XDP on lb1 (BACKUP) after its restart, saw $(lab_xdp_attached lb1)"
 wait_state 1 MASTER $((3 * ADV + 3))
 echo "   stale VIP removed at startup; lb1 MASTER again $(since "$t0")s after restart"
 wait_state 2 BACKUP 2
