@@ -141,6 +141,8 @@ $(OUTPUT)/selftests/bench_%: selftests/bench/%.c $(wildcard selftests/bench/*.h)
 FUZZ_SRCS    := $(wildcard selftests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst selftests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 60
+# the short pass per target that is part of make check
+CHECK_FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-std=gnu11 -D_GNU_SOURCE -Iinclude -Ictl -I$(OUTPUT) -Iselftests $(PKG_CFLAGS)
 
@@ -170,7 +172,9 @@ tests: all $(UNIT_BIN) $(BPFT_BIN) $(BENCH_BINS)
 check: deps
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)$(MAKE) --no-print-directory SAN=1 all unit-bin
-	$(Q)XLB_SAN_BUILD=$(OUTPUT)/san bash selftests/run.sh $(OUTPUT) unit unit-san bpf netns
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)XLB_SAN_BUILD=$(OUTPUT)/san FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) bash selftests/run.sh \
+		$(OUTPUT) unit unit-san bpf netns fuzz
 
 .PHONY: unit-bin
 unit-bin: $(UNIT_BIN)

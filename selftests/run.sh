@@ -62,6 +62,15 @@ for suite in "$@"; do
 			run_criterion unit-san "${XLB_SAN_BUILD:?unit-san needs XLB_SAN_BUILD}/selftests/unit_tests" ;;
 	bpf)   run_criterion bpf "$out/selftests/bpf_tests" ;;
 	netns) run_netns ;;
+	fuzz)
+		echo "== fuzz: ${FUZZ_SECONDS:-20} s per target"
+		flog=$(mktemp)
+		bash "$here/fuzz/run.sh" "$out" "${FUZZ_SECONDS:-20}" | tee "$flog"
+		p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$flog" | tail -1)
+		f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$flog" | tail -1)
+		passed=$((passed + ${p:-0}))
+		failed=$((failed + ${f:-1}))
+		rm -f "$flog" ;;
 	*) echo "run.sh: unknown suite $suite" >&2; exit 2 ;;
 	esac
 done
