@@ -22,5 +22,17 @@ for b in "$out"/selftests/bench_*; do
 		rc=1
 	fi
 done
+# The scripted failover benchmark on the netns lab (root; else "skipped").
+s=$(dirname "$0")/failover.sh
+if [ -x "$s" ]; then
+	ran=$((ran + 1))
+	echo "== failover.sh"
+	bash "$s" "$out"
+	st=$?
+	if [ "$st" -ne 0 ]; then
+		echo "!! failover.sh exited with status $st"
+		rc=1
+	fi
+fi
 [ "$ran" -gt 0 ] || echo "no benchmark binaries in $out/selftests"
 exit "$rc"

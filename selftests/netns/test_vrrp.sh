@@ -180,8 +180,9 @@ for n in 1 2; do
 	[ "$(jq '.auth_pass // 0' <<<"$d")" = 2 ] || fail "expected lb$n drops.auth_pass 2, saw drops $d"
 done
 sleep 0.5 # had lb1 believed the priority 200 adverts, it would be BACKUP now
-[ "$(vfield 1 transitions)" = "$before1" ] && [ "$(vfield 2 transitions)" = "$before2" ] ||
+if [ "$(vfield 1 transitions)" != "$before1" ] || [ "$(vfield 2 transitions)" != "$before2" ]; then
 	fail "expected no transition after spoofed adverts, saw lb1 $(vstate 1), lb2 $(vstate 2)"
+fi
 check_master 1 2
 echo "   drops lb1 $(vfield 1 drops | jq -c .) lb2 $(vfield 2 drops | jq -c .), states unchanged"
 
@@ -207,8 +208,9 @@ t0=$(now)
 wait_state 2 MASTER $((3 * ADV + 3))
 t_master=$(since "$t0")
 # The timer ran from lb1's last advert, up to advert_int before the kill.
-fle 2.5 "$t_master" && fle "$t_master" 5.65 ||
+if ! fle 2.5 "$t_master" || ! fle "$t_master" 5.65; then
 	fail "expected takeover between 2.5 s and 3.65 s + 2 s margin after SIGKILL, saw ${t_master}s"
+fi
 xdp_on 2 || fail "expected an XDP program on lb2 after takeover, saw none"
 has_vip 2 || fail "expected $LAB_VIP4 on lb2 after takeover, saw none"
 echo "   lb2 MASTER ${t_master}s after SIGKILL (3 x advert_int + skew = 3.65 s)"
@@ -252,7 +254,8 @@ fle "$t_master" $((3 * ADV)) ||
 	fail "expected takeover before 3 x advert_int (${ADV}x3 s) thanks to the priority 0 advert, saw ${t_master}s"
 ! has_vip 1 || fail "expected no $LAB_VIP4 on lb1 after SIGTERM, saw it there"
 ! xdp_on 1 || fail "expected no XDP on lb1 after SIGTERM, saw $(lab_xdp_attached lb1)"
-has_vip 2 && xdp_on 2 || fail "expected VIP and XDP on lb2 after SIGTERM of lb1"
+has_vip 2 || fail "expected $LAB_VIP4 on lb2 after SIGTERM of lb1, saw none"
+xdp_on 2 || fail "expected XDP on lb2 after SIGTERM of lb1, saw none"
 served 2 "$t0"
 
 # ---- 6. track script -----------------------------------------------------------

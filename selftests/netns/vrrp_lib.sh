@@ -21,7 +21,9 @@
 VL_DIR=
 declare -A VL_PID=([1]="" [2]="")  # xlbd
 declare -A VL_KA=([1]="" [2]="")   # keepalived (parent, run with -n)
+# shellcheck disable=SC2034 # VL_RC and VL_SEEN are read by the callers
 VL_RC=0
+VL_SEEN=
 
 # vl_init: check root and tools, find the binaries (XLB_BUILD, default
 # build/ of the checkout), make VL_DIR. Exits 77 when something is missing.
@@ -87,6 +89,7 @@ vl_xlbd_start() {
 }
 
 # vl_reap N: wait for lbN's xlbd to exit (after a signal); status in VL_RC.
+# shellcheck disable=SC2034
 vl_reap() {
 	VL_RC=0
 	{ wait "${VL_PID[$1]}"; } 2>/dev/null || VL_RC=$?
@@ -136,12 +139,14 @@ vrrp_instance VI_1 {
 EOF
 }
 
-# vl_ka_start N: run keepalived (VRRP only, foreground, console log) in lbN
-# with its own pid files; wait (bounded) until its VRRP child reports.
+# vl_ka_start N: run keepalived (VRRP only, foreground, console log, plus
+# $VL_KA_ARGS) in lbN with its own pid files; wait (bounded) until its VRRP
+# child reports a state.
 vl_ka_start() {
 	local n=$1 d=$VL_DIR i
 	: >"$d/ka-lb$n.log"
-	ip netns exec "$(vl_ns "$n")" keepalived -n -l -D -P -f "$d/ka-lb$n.conf" \
+	# shellcheck disable=SC2086 # VL_KA_ARGS: extra options, word-split
+	ip netns exec "$(vl_ns "$n")" keepalived -n -l -D -P ${VL_KA_ARGS:-} -f "$d/ka-lb$n.conf" \
 		-p "$d/ka-lb$n.pid" -r "$d/ka-lb$n.vrrp.pid" -c "$d/ka-lb$n.chk.pid" \
 		>>"$d/ka-lb$n.log" 2>&1 </dev/null &
 	VL_KA[$n]=$!
@@ -160,7 +165,8 @@ vl_ka_state() {
 	local s
 	s=$(grep -o 'Entering [A-Z]* STATE' "$VL_DIR/ka-lb$1.log" 2>/dev/null | tail -1) || s=
 	s=${s#Entering }
-	echo "${s% STATE}" | sed 's/^$/none/'
+	s=${s% STATE}
+	echo "${s:-none}"
 }
 
 # vl_ka_stop N: SIGTERM keepalived in lbN (it sends priority 0 when master
