@@ -11,7 +11,7 @@ PKGS=(
 	libjson-c-dev libmnl-dev bpftool libclang-rt-dev
 	# tests
 	libcriterion-dev iproute2 ethtool curl nginx-light tcpdump
-	iputils-ping keepalived procps psmisc jq util-linux
+	iputils-ping keepalived procps psmisc jq util-linux groff-base
 )
 # Optional extras for `make bench-e2e` only.
 if [ "${XLB_DEPS_BENCH:-0}" = 1 ]; then
