@@ -131,18 +131,15 @@ struct {
 	__uint(max_entries, XLB_NH_SLOTS);
 } nexthops SEC(".maps");
 
-/* Per-CPU clock cache (see xlb_now() in flow.h). Kernel-private. */
+/*
+ * Clock cache (see xlb_now() in flow.h), one for all CPUs. Kernel-private:
+ * a global variable (.bss), reached without a map lookup.
+ */
 struct xlb_clock {
-	__u64 jiffies; /* jiffies when ns was read */
-	__u64 ns;      /* bpf_ktime_get_coarse_ns() then */
+	__u64 ns;      /* bpf_ktime_get_coarse_ns() at jiffies below */
+	__u64 jiffies; /* jiffies when ns was read; written after ns */
 };
 
-/* clock (per-CPU, not pinned): key __u32 0 -> struct xlb_clock. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, struct xlb_clock);
-	__uint(max_entries, 1);
-} clock SEC(".maps");
+static struct xlb_clock xlb_clock_cache;
 
 #endif /* XLB_MAPS_H */
