@@ -74,6 +74,8 @@ T=$(mktemp -d /tmp/xlb-e2e.XXXXXX) || exit 1
 chmod 0755 "$T"
 RES=$T/results # "phase contender mode key value" per run
 : >"$RES"
+LOGS=$B/bench-e2e-logs # wrk outputs, xlbd and proxy logs, raw results
+rm -rf "$LOGS" && mkdir -p "$LOGS" || exit 1
 PIDS_STARTED=() # daemons we started (checked against $T before any kill)
 PIN_NODES=()
 
@@ -220,6 +222,11 @@ cleanup() {
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
 	[ "$LAB_SOURCED" = 1 ] && lab_down
+	cp "$RES" "$LOGS/results" 2>/dev/null
+	cp "$T"/*.log "$T"/pkt.err "$LOGS/" 2>/dev/null
+	for p in "$T"/*-nginx "$T"/*-haproxy; do
+		[ -d "$p" ] && cp -r "$p" "$LOGS/"
+	done
 	for n in "${PIN_NODES[@]}"; do
 		[ -n "$n" ] && rm -rf "/sys/fs/bpf/xlb/$n"
 	done
@@ -454,6 +461,7 @@ stop_contender() {
 	esac
 	[ "$phase" = req ] && ip -n "$NS" link set dev eth0 xdpdrv off 2>/dev/null
 	LB_PIDS=()
+	return 0
 }
 
 # ---- phase 1: packet rate --------------------------------------------------
@@ -587,6 +595,7 @@ pkt_phase() {
 			stop_contender pkt "$c"
 		done
 	done
+	return 0
 }
 
 # ---- phase 2: request rate -------------------------------------------------
@@ -626,6 +635,11 @@ req_setup() {
 	done
 	lab_exec lb1 sysctl -q -w net.ipv4.conf.all.send_redirects=0 \
 		net.ipv4.conf.eth0.send_redirects=0 net.ipv4.conf.all.accept_local=1 >/dev/null
+	# wrk closes first, so with a new connection per request the client
+	# keeps each port in TIME_WAIT for 60 s and ran out of them (requests
+	# fell to ~1000/s): let it reuse them after 1 s. (A wider port range
+	# on top made nftables' SNAT, which keeps the client's port, slower.)
+	lab_exec client sysctl -q -w net.ipv4.tcp_tw_reuse=1 >/dev/null || return 1
 	# lb1's receive in its own kthread, so its CPU time is measurable; the
 	# hub's side of lb1 too, so bridging is not charged to the LB.
 	R_KLB=$(napi_new lb1 eth0) && R_KHUB=$(napi_new hub v-lb1) || {
@@ -698,7 +712,7 @@ req_run() {
 	rec req "$n" "$m" lbcpu "$(awk -v a="$lb0" -v b="$lb1" -v s="$REQ_SECS" 'BEGIN { printf "%.3f", (b - a) / 1e9 / s }')"
 	rec req "$n" "$m" becpu "$(awk -v a="$be0" -v b="$be1" -v s="$REQ_SECS" 'BEGIN { printf "%.3f", (b - a) / 1e9 / s }')"
 	rec req "$n" "$m" clcpu "$(awk -v a="$c0" -v b="$c1" -v s="$REQ_SECS" 'BEGIN { printf "%.3f", (b - a) / s }')"
-	rec req "$n" "$m" busy "$(echo "$m0 $m1" | awk -v n="$NCPU" '{ printf "%.2f", $4 > $2 ? n * ($3 - $1) / ($4 - $2) : 0 }')"
+	rec req "$n" "$m" busy "$(echo "$m0 $m1" | awk -v n="$NCPU" '{ printf "%.2f", ($4 > $2 ? n * ($3 - $1) / ($4 - $2) : 0) }')"
 	tot=0
 	for i in 0 1 2; do
 		tot=$((tot + l1[i] - l0[i]))
@@ -707,6 +721,7 @@ req_run() {
 		rec req "$n" "$m" "be$((i + 1))" "$(awk -v b=$((l1[i] - l0[i])) -v t="$tot" \
 			'BEGIN { printf "%.1f", (t > 0 ? 100 * b / t : 0) }')"
 	done
+	{ echo "== $n $m"; cat "$out"; } >>"$LOGS/wrk.log"
 	say "req/$n/$m: $rps req/s, p50 ${p50} ms, p99 ${p99} ms, errors $err"
 }
 
@@ -732,6 +747,7 @@ req_phase() {
 			[ "$c" = xlb-dr ] && dr_vip del
 		done
 	done
+	return 0
 }
 
 # ---- report ----------------------------------------------------------------
