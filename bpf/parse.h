@@ -362,6 +362,27 @@ static __always_inline int xlb_parse_ipv6(struct xdp_md *ctx, struct xlb_pkt *p)
 }
 
 /*
+ * The MAC address of the interface the program is attached to, set by xlbd
+ * before load (all zero: no check, as in the data-plane tests that do not
+ * ask for it). A switch floods unicast frames it has no entry for, so a
+ * frame for another host can reach us; the kernel would drop it
+ * (PACKET_OTHERHOST), and so must we rather than forward it a second time.
+ */
+const volatile __u8 xlb_if_mac[6] = {};
+
+static __always_inline int xlb_frame_is_for_us(const struct ethhdr *eth)
+{
+	if (!(xlb_if_mac[0] | xlb_if_mac[1] | xlb_if_mac[2] | xlb_if_mac[3] | xlb_if_mac[4] |
+	      xlb_if_mac[5]))
+		return 1;
+	if (eth->h_dest[0] & 1) /* broadcast and multicast */
+		return 1;
+	return eth->h_dest[0] == xlb_if_mac[0] && eth->h_dest[1] == xlb_if_mac[1] &&
+	       eth->h_dest[2] == xlb_if_mac[2] && eth->h_dest[3] == xlb_if_mac[3] &&
+	       eth->h_dest[4] == xlb_if_mac[4] && eth->h_dest[5] == xlb_if_mac[5];
+}
+
+/*
  * Parse the frame into @p (zeroed by the caller). Returns XLB_PARSED_L4
  * (TCP/UDP with ports), XLB_PARSED_ICMP, or the enum xlb_reason the packet
  * ends with.
@@ -376,6 +397,8 @@ static __always_inline int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
 	p->len = xlb_ctx_data_end(ctx) - xlb_ctx_data(ctx);
 	if (!eth)
 		return XLB_R_DROP_MALFORMED;
+	if (!xlb_frame_is_for_us(eth))
+		return XLB_R_PASS_OTHER_HOST;
 	proto = eth->h_proto;
 
 	for (i = 0; i < XLB_MAX_VLAN_DEPTH; i++) {

@@ -22,6 +22,7 @@ static __always_inline int xlb_reason_verdict(int reason)
 	case XLB_R_PASS_NO_NEIGH:
 	case XLB_R_PASS_NO_BACKEND:
 	case XLB_R_PASS_ICMP:
+	case XLB_R_PASS_OTHER_HOST:
 		return XDP_PASS;
 	default:
 		return XDP_DROP;

@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "maps.h"
+#include "netlink.h"
 #include "xlb.skel.h"
 
 enum map_idx {
@@ -48,6 +49,7 @@ const char *const xlb_reason_names[XLB_R_MAX] = {
 	[XLB_R_DROP_NO_NEIGH] = "drop_no_neigh",
 	[XLB_R_DROP_FIB] = "drop_fib",
 	[XLB_R_DROP_NAT_PORTS] = "drop_nat_ports",
+	[XLB_R_PASS_OTHER_HOST] = "pass_other_host",
 };
 
 struct xlb_dp {
@@ -210,6 +212,17 @@ int xlb_dp_load(const struct xlb_node_cfg *node, unsigned int flags, struct xlb_
 	if (node->flow_table_size) {
 		bpf_map__set_max_entries(dp->skel->maps.flows, node->flow_table_size);
 		bpf_map__set_max_entries(dp->skel->maps.nat, node->flow_table_size);
+	}
+	{
+		/* frames for other hosts' MACs are not ours to forward */
+		struct xlb_nl_link link;
+		int ifindex = if_nametoindex(node->interface);
+
+		if (ifindex && !xlb_nl_link_get(ifindex, &link) && link.has_mac)
+			memcpy((void *)dp->skel->rodata->xlb_if_mac, link.mac, 6);
+		else
+			pr_warn("MAC address of %s unknown: frames for other hosts are not "
+				"filtered\n", node->interface);
 	}
 
 	err = check_abi_version(dp->pin_dir);

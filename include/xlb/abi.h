@@ -19,7 +19,7 @@
 #endif
 
 /* Bump on any change to a map key/value layout below. */
-#define XLB_ABI_VERSION 1
+#define XLB_ABI_VERSION 2
 
 /* Address families, same values as AF_INET / AF_INET6. */
 #define XLB_AF_INET  2
@@ -79,6 +79,7 @@ enum xlb_reason {
 	XLB_R_DROP_NO_NEIGH,     /* DR mode: next hop not resolved */
 	XLB_R_DROP_FIB,          /* no route to the backend / client */
 	XLB_R_DROP_NAT_PORTS,    /* no free SNAT port for a new flow */
+	XLB_R_PASS_OTHER_HOST,   /* unicast to another MAC (flooded frame) */
 	XLB_R_MAX,
 };
 

@@ -138,6 +138,15 @@ static int fx_load(struct fx *fx, const struct fx_opts *o)
 		if (err)
 			return err;
 	}
+	if (o && o->check_mac) {
+		unsigned int m[6], i;
+
+		if (sscanf(FX_LB_MAC, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
+			   &m[5]) != 6)
+			return -EINVAL;
+		for (i = 0; i < 6; i++)
+			((uint8_t *)fx->skel->rodata->xlb_if_mac)[i] = (uint8_t)m[i];
+	}
 	err = xlb__load(fx->skel);
 	if (err)
 		return err;

@@ -23,6 +23,7 @@
 #define XLB_TEST_FIXTURE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <xlb/abi.h>
@@ -65,6 +66,7 @@ struct fx {
 struct fx_opts {
 	uint32_t flow_entries;   /* 0 = default XLB_FLOW_ENTRIES */
 	uint32_t nat_entries;    /* 0 = default XLB_NAT_ENTRIES */
+	bool     check_mac;      /* load with xlb_if_mac = FX_LB_MAC, as xlbd does */
 };
 
 /* New netns + lab + loaded program (nothing pinned). */

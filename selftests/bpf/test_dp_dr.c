@@ -85,6 +85,42 @@ Test(dp_pass, non_service_ip_passes_untouched)
 	dp_done(&fx);
 }
 
+/*
+ * Loaded with the interface MAC (as xlbd loads it), frames for another
+ * host's MAC pass untouched and are counted as such; frames for our MAC and
+ * broadcast frames are handled as usual.
+ */
+Test(dp_pass, other_hosts_frames_pass_untouched)
+{
+	struct fx_opts o = { .check_mac = true };
+	struct pkt p, exp;
+	struct fx fx;
+
+	dp_setup(&fx, &o);
+	dp_service(&fx, AF_INET, IPPROTO_TCP, DP_PORT, XLB_MODE_DR, 0, 0, 1, NULL);
+	dp_service(&fx, AF_INET6, IPPROTO_TCP, DP_PORT, XLB_MODE_DR, 0, 0, 1, NULL);
+	/* flooded: addressed to another LB's MAC */
+	dp_client_pkt(&p, AF_INET, IPPROTO_TCP, DP_CPORT, DP_PORT, PKT_TCP_SYN);
+	pkt_set_macs(&p, "02:00:00:00:00:99", FX_GW_MAC);
+	dp_check(&fx, fx.ifindex0, &p, XDP_PASS, NULL, "other host, v4");
+	dp_client_pkt(&p, AF_INET6, IPPROTO_TCP, DP_CPORT, DP_PORT, PKT_TCP_SYN);
+	pkt_set_macs(&p, "02:00:00:00:00:99", FX_GW_MAC);
+	dp_check(&fx, fx.ifindex0, &p, XDP_PASS, NULL, "other host, v6");
+	cr_expect_eq(dp_reason(&fx, XLB_R_PASS_OTHER_HOST), 2);
+	cr_expect_eq(dp_reason(&fx, XLB_R_FWD_TX), 0);
+	/* ours: forwarded */
+	dp_client_pkt(&p, AF_INET, IPPROTO_TCP, DP_CPORT, DP_PORT, PKT_TCP_SYN);
+	dr_expect(&exp, &p, 0, 0);
+	dp_check(&fx, fx.ifindex0, &p, XDP_TX, &exp, "our MAC");
+	/* ARP-style broadcast destination is not filtered */
+	dp_client_pkt(&p, AF_INET, IPPROTO_TCP, DP_CPORT + 1, DP_PORT, PKT_TCP_SYN);
+	pkt_set_macs(&p, "ff:ff:ff:ff:ff:ff", FX_GW_MAC);
+	dr_expect(&exp, &p, 0, 0);
+	dp_check(&fx, fx.ifindex0, &p, XDP_TX, &exp, "broadcast");
+	cr_expect_eq(dp_reason(&fx, XLB_R_FWD_TX), 2);
+	dp_done(&fx);
+}
+
 /* One DR forward of a fresh flow on @af/@proto with all counters checked. */
 static void dr_one(int af, uint8_t proto)
 {

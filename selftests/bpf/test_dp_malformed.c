@@ -22,6 +22,7 @@ static uint32_t reason_verdict(enum xlb_reason r)
 	case XLB_R_PASS_NO_NEIGH:
 	case XLB_R_PASS_NO_BACKEND:
 	case XLB_R_PASS_ICMP:
+	case XLB_R_PASS_OTHER_HOST:
 		return XDP_PASS;
 	default:
 		return XDP_DROP;

@@ -82,6 +82,7 @@ static const char *const reason_names[XLB_R_MAX] = {
 	[XLB_R_DROP_NO_NEIGH] = "drop_no_neigh",
 	[XLB_R_DROP_FIB] = "drop_fib",
 	[XLB_R_DROP_NAT_PORTS] = "drop_nat_ports",
+	[XLB_R_PASS_OTHER_HOST] = "pass_other_host",
 };
 
 struct gen {
