@@ -168,16 +168,28 @@ check_split 24
 echo "2. spoofed adverts"
 before1=$(vfield 1 transitions)
 before2=$(vfield 2 transitions)
-spoof() { ip netns exec "$LAB_NS_CLIENT" "$PY" "$here/vrrp_spoof.py" eth0 51 200 "$@" "$LAB_VIP4" ||
-	fail "expected vrrp_spoof.py to send an advert, saw it fail"; }
+# spoof TTL PASSWORD [ADVERT_INT [KIND]]
+spoof() {
+	local ttl=$1 pass=$2
+	shift 2
+	ip netns exec "$LAB_NS_CLIENT" "$PY" "$here/vrrp_spoof.py" eth0 51 200 "$ttl" "$pass" \
+		"$LAB_VIP4" "$@" || fail "expected vrrp_spoof.py to send an advert, saw it fail"
+}
 spoof 254 1111  # a router in between: TTL 254
 spoof 255 wrong # the wrong password
 spoof 255 wrong
+spoof 255 1111 1 badsum     # checksum off
+spoof 255 1111 1 truncated  # 6 bytes of VRRP
+spoof 255 1111 1 v3         # version 3 to a version 2 router
+spoof 255 1111 5            # advert_int 5 where the router says 1 (RFC 3768 7.1)
+spoof 255 1111 1 nocount    # no addresses
 sleep 0.2
 for n in 1 2; do
 	d=$(status "$n" | jq -c '.vrrp[0].drops')
-	[ "$(jq '.ttl // 0' <<<"$d")" = 1 ] || fail "expected lb$n drops.ttl 1, saw drops $d"
-	[ "$(jq '.auth_pass // 0' <<<"$d")" = 2 ] || fail "expected lb$n drops.auth_pass 2, saw drops $d"
+	for kv in ttl=1 auth_pass=2 checksum=1 truncated=1 version=1 interval=1 addr_count=1; do
+		[ "$(jq ".${kv%=*} // 0" <<<"$d")" = "${kv#*=}" ] ||
+			fail "expected lb$n drops.${kv%=*} ${kv#*=}, saw drops $d"
+	done
 done
 sleep 0.5 # had lb1 believed the priority 200 adverts, it would be BACKUP now
 if [ "$(vfield 1 transitions)" != "$before1" ] || [ "$(vfield 2 transitions)" != "$before2" ]; then
