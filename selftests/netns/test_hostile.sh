@@ -40,6 +40,7 @@
 # Exit 0 pass, 77 skip, 1 fail.
 set -uo pipefail
 
+# shellcheck source=selftests/netns/e2e_lib.sh
 . "$(dirname "$0")/e2e_lib.sh"
 e2e_init hostile
 command -v gcc >/dev/null || e2e_skip "gcc not installed"
@@ -248,6 +249,20 @@ map_len() {
 	bpftool -j map dump pinned "$PIN/$1" 2>/dev/null | jq length
 }
 
+# key4 SRC SPORT DST DPORT: a struct xlb_flow_key (IPv4, TCP) as bpftool
+# takes it, bytes in decimal.
+key4() {
+	local a b c d e f g h
+	IFS=. read -r a b c d <<<"$1"
+	IFS=. read -r e f g h <<<"$3"
+	echo "$a $b $c $d 0 0 0 0 0 0 0 0 0 0 0 0 $e $f $g $h 0 0 0 0 0 0 0 0 0 0 0 0" \
+		"$(($2 >> 8)) $(($2 & 255)) $(($4 >> 8)) $(($4 & 255)) 6 2 0 0"
+}
+# entry MAP KEY: "kept" when MAP holds KEY (from key4), else "evicted".
+entry() {
+	# shellcheck disable=SC2086 # the key is a list of bytes
+	if bpftool map lookup pinned "$PIN/$1" key $2 >/dev/null 2>&1; then echo kept; else echo evicted; fi
+}
 OUT=$E2E_TMP/stream.out
 e2e_bg ip netns exec "$LAB_NS_CLIENT" curl -s -o "$OUT" --connect-timeout 2 --max-time 40 \
 	"http://$LAB_VIP4/stream"
@@ -265,6 +280,15 @@ for n in 1 2 3; do
 	[ -n "$p" ] && { S=$n; PEER=$p; }
 done
 [ -n "$S" ] || e2e_fail "no backend holds the /stream connection"
+v=LAB_BE${S}_4
+BE_ADDR=${!v}
+CPORT=$(ip netns exec "$LAB_NS_CLIENT" ss -Htn state established "( dport = :80 )" |
+	awk -v vip="$LAB_VIP4" '$4 ~ "^" vip ":80$" { n = split($3, a, ":"); print a[n] }')
+[[ $CPORT =~ ^[0-9]+$ ]] || e2e_fail "client port of the /stream connection: expected one port, saw '$CPORT'"
+e2e_check "the stream's flow entry before the floods" kept \
+	"$(entry flows "$(key4 "$LAB_CLIENT4" "$CPORT" "$LAB_VIP4" 80)")"
+e2e_check "the stream's NAT entry before the floods" kept \
+	"$(entry nat "$(key4 "$BE_ADDR" 80 "$LAB_VIP4" "${PEER##*:}")")"
 # flowing: curl alive, bytes grow within 4 s, same backend socket
 flowing() {
 	local s i
@@ -276,13 +300,16 @@ flowing() {
 	done
 	return 1
 }
-# lru_flood N SEED: N SYNs, then LRU="survived|broken flows=F nat=N".
+# lru_flood N SEED: N SYNs, then LRU="survived|broken flows=F nat=N
+# stream_flow=kept|evicted stream_nat=kept|evicted".
 lru_flood() {
 	local n=$1 x=$2 res
 	gen_client -x "$x" -r 20000 syn "$n" >/dev/null || e2e_fail "hostile_gen syn $n failed"
 	sleep 1
 	if flowing; then res=survived; else res=broken; fi
 	LRU="$res flows=$(map_len flows) nat=$(map_len nat)"
+	LRU="$LRU stream_flow=$(entry flows "$(key4 "$LAB_CLIENT4" "$CPORT" "$LAB_VIP4" 80)")"
+	LRU="$LRU stream_nat=$(entry nat "$(key4 "$BE_ADDR" 80 "$LAB_VIP4" "${PEER##*:}")")"
 }
 lru_flood $((FT / 2)) 401
 r1=$LRU
