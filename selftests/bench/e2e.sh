@@ -166,9 +166,9 @@ child_cpu() {
 
 rec() { echo "$*" >>"$RES"; }
 
-# cpu_all: "busy total" jiffies of all CPUs together (/proc/stat).
+# cpu_all: "busy total irq+softirq" jiffies of all CPUs together (/proc/stat).
 cpu_all() {
-	awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat
+	awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t, $7 + $8; exit }' /proc/stat
 }
 
 out_of_time() {
@@ -681,11 +681,12 @@ ms() {
 # req_run NAME MODE: one wrk run against the VIP; records its figures.
 req_run() {
 	local n=$1 m=$2 out=$T/wrk.out hdr=() l0 l1 lb0 lb1 be0 be1 c0 c1 rps p50 p99 err
-	local i tot m0 m1
+	local i tot m0 m1 h0 h1
 	[ "$m" = close ] && hdr=(-H "Connection: close")
 	read -r -a l0 <<<"$(access_lines)"
 	lb0=$(task_ns "$R_KLB" "${LB_PIDS[@]}")
 	be0=$(task_ns "${R_BEPIDS[@]}")
+	h0=$(task_ns "$R_KHUB")
 	times >"$T/times.0"
 	m0=$(cpu_all)
 	boost ip netns exec "$LAB_NS_CLIENT" timeout $((REQ_SECS + 15)) wrk -t2 -c"$CONNS" \
@@ -695,6 +696,7 @@ req_run() {
 	c0=$(child_cpu "$T/times.0") c1=$(child_cpu "$T/times.1")
 	lb1=$(task_ns "$R_KLB" "${LB_PIDS[@]}")
 	be1=$(task_ns "${R_BEPIDS[@]}")
+	h1=$(task_ns "$R_KHUB")
 	read -r -a l1 <<<"$(access_lines)"
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
 	if [ -z "$rps" ]; then
@@ -712,7 +714,11 @@ req_run() {
 	rec req "$n" "$m" lbcpu "$(awk -v a="$lb0" -v b="$lb1" -v s="$REQ_SECS" 'BEGIN { printf "%.3f", (b - a) / 1e9 / s }')"
 	rec req "$n" "$m" becpu "$(awk -v a="$be0" -v b="$be1" -v s="$REQ_SECS" 'BEGIN { printf "%.3f", (b - a) / 1e9 / s }')"
 	rec req "$n" "$m" clcpu "$(awk -v a="$c0" -v b="$c1" -v s="$REQ_SECS" 'BEGIN { printf "%.3f", (b - a) / s }')"
-	rec req "$n" "$m" busy "$(echo "$m0 $m1" | awk -v n="$NCPU" '{ printf "%.2f", ($4 > $2 ? n * ($3 - $1) / ($4 - $2) : 0) }')"
+	rec req "$n" "$m" busy "$(echo "$m0 $m1" | awk -v n="$NCPU" '{ printf "%.2f", ($5 > $2 ? n * ($4 - $1) / ($5 - $2) : 0) }')"
+	# the network between the nodes: the hub's bridge kthread plus all
+	# irq and softirq time (the nodes' other NAPI work runs as softirq)
+	rec req "$n" "$m" netcpu "$(echo "$m0 $m1" | awk -v n="$NCPU" -v a="$h0" -v b="$h1" -v s="$REQ_SECS" \
+		'{ printf "%.3f", (b - a) / 1e9 / s + ($5 > $2 ? n * ($6 - $3) / ($5 - $2) : 0) }')"
 	tot=0
 	for i in 0 1 2; do
 		tot=$((tot + l1[i] - l0[i]))
@@ -808,15 +814,22 @@ pkt_bottleneck() { # NAME
 		else printf "none saturated (LB %.0f%%, generator core %.0f%%): ring bursts", 100 * lb, 100 * gc }'
 }
 
+# The LB when its tasks use most of a core. Otherwise not the LB: when
+# the CPUs are full, the cores shared by wrk, the backends and the veth and
+# bridge hops (named: the biggest of them); else latency.
 req_bottleneck() { # NAME MODE
-	local lb be cl busy
+	local lb be cl net busy
 	lb=$(med req "$1" "$2" lbcpu) be=$(med req "$1" "$2" becpu) cl=$(med req "$1" "$2" clcpu)
-	busy=$(med req "$1" "$2" busy)
-	awk -v lb="$lb" -v be="$be" -v cl="$cl" -v busy="$busy" -v n="$NCPU" 'BEGIN {
+	net=$(med req "$1" "$2" netcpu) busy=$(med req "$1" "$2" busy)
+	awk -v lb="$lb" -v be="$be" -v cl="$cl" -v net="$net" -v busy="$busy" -v n="$NCPU" 'BEGIN {
 		if (lb >= 0.85) { printf "LB: %.0f%% of a core", 100 * lb; exit }
-		if (busy < 0.9 * n) { printf "latency (-c): cores not saturated (LB %.0f%%)", 100 * lb; exit }
-		printf "%s: cores saturated, backends + wrk use %.1f, the LB %.0f%% of one", \
-			(be >= cl ? "backends" : "client (wrk)"), be + cl, 100 * lb }'
+		big = "backends"; v = be
+		if (cl > v) { big = "wrk"; v = cl }
+		if (net > v) { big = "network"; v = net }
+		if (busy >= 0.9 * n)
+			printf "not the LB (%.0f%% of a core): %d cores full, shared by wrk, backends, network (most: %s)", 100 * lb, n, big
+		else
+			printf "not the LB (%.0f%% of a core): latency, cores not full", 100 * lb }'
 }
 
 report() {
@@ -853,7 +866,7 @@ report() {
 			bn=$(pkt_bottleneck "$c")
 			printf '| %s | %s | %s | %s | %s | %s | %s | %s, %s | %s |\n' "$(name_of pkt "$c")" \
 				"$(fmt_k "$s")" "$(ratio "$(med pkt "$c" run pps)" "$nat")" \
-				"$(med pkt "$c" run lbcpu)" "$(fmt_k "$pc")" \
+				"$(awk -v v="$(med pkt "$c" run lbcpu)" 'BEGIN { printf "%.2f", v }')" "$(fmt_k "$pc")" \
 				"$(ratio "$(med pkt "$c" run percore)" "$natc")" "$(shares pkt "$c" run)" \
 				"$(awk -v v="$(med pkt "$c" flood pps)" 'BEGIN { printf "%.0f", v / 1000 }')" \
 				"$(awk -v v="$(med pkt "$c" flood percore)" 'BEGIN { printf "%.0f", v / 1000 }')" "$bn"
@@ -863,27 +876,29 @@ report() {
 		echo
 		echo "### Request rate (wrk -t2 -c$CONNS, ${REQ_SECS}s, GET / from 3 nginx backends 3:1:4)"
 		echo
-		echo "CPU columns are cores (CPU seconds per second): the LB's tasks, the backends' nginx, wrk, and"
-		echo "all CPUs busy with anything (network softirqs, the hub's bridge and other load included)."
+		echo "CPU columns are cores (CPU seconds per second): the LB's tasks, the backends' nginx, wrk,"
+		echo "the network (the hub's bridge kthread plus all irq/softirq time, which with tick accounting may"
+		echo "overlap the tasks' own time), and all CPUs busy with anything (other load on the machine too)."
 		echo
-		echo "| contender | connections | req/s | x NAT | p50 ms | p99 ms | errors | share % (37.5/12.5/50) | LB CPU | backends CPU | wrk CPU | all busy | bottleneck |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		echo "| contender | connections | req/s | x NAT | p50 ms | p99 ms | errors | share % (37.5/12.5/50) | LB CPU | backends CPU | wrk CPU | net CPU | all busy | bottleneck |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 		for m in keepalive close; do
 			nat=$(med req xlb-nat "$m" rps)
 			for c in xlb-nat xlb-dr nft nginx haproxy; do
 				s=$(st req "$c" "$m" rps)
 				if [ -z "$s" ]; then
-					echo "| $(name_of req $c) | $(conn_of $m) | n/a (did not run, see log) | | | | | | | | | | |"
+					echo "| $(name_of req $c) | $(conn_of $m) | n/a (did not run, see log) | | | | | | | | | | | |"
 					continue
 				fi
-				printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+				printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
 					"$(name_of req "$c")" \
 					"$(conn_of "$m")" \
 					"$(fmt_plain "$s")" "$(ratio "$(med req "$c" "$m" rps)" "$nat")" \
 					"$(med req "$c" "$m" p50)" "$(med req "$c" "$m" p99)" \
 					"$(med req "$c" "$m" err)" "$(shares req "$c" "$m")" \
 					"$(med req "$c" "$m" lbcpu)" "$(med req "$c" "$m" becpu)" \
-					"$(med req "$c" "$m" clcpu)" "$(med req "$c" "$m" busy)" \
+					"$(med req "$c" "$m" clcpu)" "$(med req "$c" "$m" netcpu)" \
+					"$(med req "$c" "$m" busy)" \
 					"$(req_bottleneck "$c" "$m")"
 			done
 		done
