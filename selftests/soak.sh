@@ -40,6 +40,14 @@ set -uo pipefail
 . "$(dirname "$0")/netns/e2e_lib.sh"
 e2e_init soak
 
+# Private copies: a rebuild of the tree during a long soak must not swap
+# the binaries under the xlbd restarts.
+if ! cp "$XLBD" "$E2E_TMP/xlbd" || ! cp "$XLBCTL" "$E2E_TMP/xlbctl"; then
+	e2e_fail "cannot copy $XLBD and $XLBCTL to $E2E_TMP"
+fi
+XLBD=$E2E_TMP/xlbd
+XLBCTL=$E2E_TMP/xlbctl
+
 SOAK_SECONDS=${SOAK_SECONDS:-600}
 FLAP_EVERY=${FLAP_EVERY:-6}
 APPLY_EVERY=${APPLY_EVERY:-3}
