@@ -491,8 +491,13 @@ EOF
 	ip -n "$P_NSL" -batch "$f" || return 1
 	# No checksum offload (see scripts/lab.sh); GRO on gives both ends NAPI,
 	# which a veth needs to receive XDP frames, and makes it threadable.
-	ip netns exec "$P_NSG" ethtool -K "$P_IFG" tx off gro on >/dev/null &&
-		ip netns exec "$P_NSL" ethtool -K "$P_IFL" tx off gro on >/dev/null || return 1
+	# TSO off: a veth hands a peer with NAPI the packets the stack sends
+	# (nftables, nginx) through that NAPI, where the counter runs, only when
+	# it cannot do TSO itself; else they go to the peer's backlog, unseen
+	# by XDP. TSO comes back on whenever XDP is detached from the peer
+	# unless it was turned off by hand (seen: nothing counted, at random).
+	ip netns exec "$P_NSG" ethtool -K "$P_IFG" tx off tso off gro on >/dev/null &&
+		ip netns exec "$P_NSL" ethtool -K "$P_IFL" tx off tso off gro on >/dev/null || return 1
 	ip netns exec "$P_NSG" sh -c "echo 1 >/sys/class/net/$P_IFG/threaded" &&
 		ip netns exec "$P_NSL" sh -c "echo 1 >/sys/class/net/$P_IFL/threaded" || return 1
 	P_KLB=$(napi_pid "$P_IFL") && P_KSINK=$(napi_pid "$P_IFG") || {
@@ -537,12 +542,34 @@ kv() { # KEY LINE: value of KEY=... in LINE
 	[ "$l" != " $2 " ] && echo "${l%% *}"
 }
 
+# pkt_diag WHAT: state of the LB namespace into pkt.err, when nothing came out.
+pkt_diag() {
+	{
+		echo "== $1: nothing reached the backends; lb state:"
+		ip -n "$P_NSL" -d link show dev "$P_IFL"
+		ip -n "$P_NSL" neigh show dev "$P_IFL"
+		ip netns exec "$P_NSL" nstat -az 2>/dev/null | awk '$2 != 0'
+		ip netns exec "$P_NSL" nft list ruleset 2>/dev/null
+		ip -n "$P_NSG" -d link show dev "$P_IFG"
+		ip netns exec "$P_NSL" ethtool -S "$P_IFL" | awk '$2 != 0'
+		ip netns exec "$P_NSG" ethtool -S "$P_IFG" | awk '$2 != 0'
+		ip netns exec "$P_NSG" ethtool -k "$P_IFG" | grep -E 'generic-receive|segmentation-offload|tx-checksumming'
+		ip netns exec "$P_NSL" ethtool -k "$P_IFL" | grep -E 'generic-receive|segmentation-offload|tx-checksumming'
+		grep -H . /proc/[0-9]*/comm 2>/dev/null | grep -E "napi/($P_IFG|$P_IFL)-"
+		echo "sink kthread $P_KSINK lb kthread $P_KLB"
+	} >>"$T/pkt.err" 2>&1
+}
+
 # pkt_record NAME MODE LINE RATE: keep the figures of one e2e_pkt line.
 pkt_record() {
 	local n=$1 m=$2 l=$3 w d lb sink gen i
 	w=$(kv window "$l") d=$(kv delivered "$l") lb=$(kv task_cpu "$l")
 	sink=$(kv sink_cpu "$l") gen=$(kv gen_cpu "$l")
 	[ -n "$w" ] && [ -n "$d" ] || return 1
+	if [ "$d" = 0 ]; then
+		pkt_diag "$n $m"
+		return 1
+	fi
 	rec pkt "$n" "$m" pps "$(awk -v d="$d" -v w="$w" 'BEGIN { printf "%.0f", d / w }')"
 	rec pkt "$n" "$m" lbcpu "$lb"
 	rec pkt "$n" "$m" percore "$(awk -v d="$d" -v w="$w" -v c="$lb" \
@@ -641,7 +668,10 @@ req_setup() {
 	# on top made nftables' SNAT, which keeps the client's port, slower.)
 	lab_exec client sysctl -q -w net.ipv4.tcp_tw_reuse=1 >/dev/null || return 1
 	# lb1's receive in its own kthread, so its CPU time is measurable; the
-	# hub's side of lb1 too, so bridging is not charged to the LB.
+	# hub's side of lb1 too, so bridging is not charged to the LB. TSO off
+	# on lb1 (see pkt_setup): else what lb1's stack sends is bridged in
+	# the sender's context, charged to the LB, not in the hub's kthread.
+	lab_exec lb1 ethtool -K eth0 tso off >/dev/null || return 1
 	R_KLB=$(napi_new lb1 eth0) && R_KHUB=$(napi_new hub v-lb1) || {
 		say "req: threaded NAPI kthreads of lb1/eth0 or hub/v-lb1 not found"
 		return 1
