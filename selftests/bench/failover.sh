@@ -213,6 +213,12 @@ revive() {
 	fi
 	ip -n "$(vl_ns "$m")" addr del "$LAB_VIP4/24" dev eth0 2>/dev/null
 	ip -n "$(vl_ns "$m")" link set eth0 up
+	# as on a booting machine, the daemon starts once the network is up:
+	# wait (bounded) until M reaches B, so at a 0.1 s advert interval the
+	# revived node hears B within its 0.36 s Master_Down_Interval
+	for ((i = 0; i < 30; i++)); do
+		ip netns exec "$(vl_ns "$m")" ping -c1 -W0.1 "192.168.17.1$b" >/dev/null 2>&1 && break
+	done
 	if [ "$kind" = xlbd ]; then
 		vl_xlbd_start "$m"
 		for ((i = 0; i < 250; i++)); do
