@@ -32,15 +32,19 @@
 #    time of the LB tasks (lb1's eth0 NAPI kthread, threaded, plus any proxy
 #    process), of the backends' nginx and of wrk. Nothing is pinned here.
 #
-# Every figure is the median of E2E_RUNS runs (default 3, 1..5) with
-# min-max; contenders run interleaved, round after round, so drift on the
-# shared machine hits them alike; "x NAT" is the ratio of medians to xlb NAT
-# measured in the same invocation. Processes measured here run with nice -20
-# (and their autogroup at -20) so other load on the machine disturbs less.
+# Every figure is the median of E2E_PKT_RUNS (default 5) or E2E_REQ_RUNS
+# (default 3) runs with min-max; the contenders run interleaved, round
+# after round, so drift on the shared machine hits them alike; "x NAT" is
+# the ratio of medians to xlb NAT measured in the same invocation. The
+# processes measured run at nice -20 (their autogroup too), so other load
+# on the machine disturbs them less. No contender has health checks.
 #
-# Environment: E2E_RUNS, E2E_PKT_SECS (3), E2E_REQ_SECS (5), E2E_CONNS (32),
-# E2E_MAX_SECONDS (540: no new run starts after that), E2E_ONLY (pkt|req),
-# E2E_MD (file to write the result tables to as Markdown).
+# Environment: E2E_PKT_RUNS, E2E_REQ_RUNS (1..5; E2E_RUNS sets both),
+# E2E_PKT_SECS (3), E2E_REQ_SECS (5), E2E_CONNS (wrk connections, 32),
+# E2E_MAX_SECONDS (540: no run starts later), E2E_ONLY (pkt or req),
+# E2E_MD (where the Markdown tables go; BUILD_DIR/bench-e2e.md). Raw
+# results, wrk outputs and daemon logs are kept in BUILD_DIR/bench-e2e-logs.
+# Exit status 1 when a setup failed or xlb produced no figure, else 0.
 # Bounded: every load has a fixed duration and a timeout; a trap removes
 # every namespace, process, pinned map and file this script created.
 set -uo pipefail
@@ -48,7 +52,8 @@ set -uo pipefail
 B=${1:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 case $B in /*) ;; *) B=$ROOT/$B ;; esac
-RUNS=${E2E_RUNS:-3}
+PKT_RUNS=${E2E_PKT_RUNS:-${E2E_RUNS:-5}}
+REQ_RUNS=${E2E_REQ_RUNS:-${E2E_RUNS:-3}}
 PKT_SECS=${E2E_PKT_SECS:-3}
 REQ_SECS=${E2E_REQ_SECS:-5}
 CONNS=${E2E_CONNS:-32}
@@ -62,7 +67,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "bench-e2e: skipped, needs root (namespaces, XDP)"
 	exit 0
 fi
-[[ $RUNS =~ ^[1-5]$ ]] || { say "E2E_RUNS must be 1..5"; exit 2; }
+[[ $PKT_RUNS =~ ^[1-5]$ && $REQ_RUNS =~ ^[1-5]$ ]] || { say "E2E_*RUNS must be 1..5"; exit 2; }
 [[ $PKT_SECS =~ ^[1-9][0-9]?$ && $REQ_SECS =~ ^[1-9][0-9]?$ && $CONNS =~ ^[1-9][0-9]{0,3}$ ]] ||
 	{ say "E2E_PKT_SECS/E2E_REQ_SECS (1..99) or E2E_CONNS (1..9999) invalid"; exit 2; }
 NCPU=$(nproc)
@@ -590,8 +595,8 @@ pkt_phase() {
 	say "packet rate: building the generator"
 	build_gen || { say "pkt: building e2e_pkt failed"; return 1; }
 	pkt_setup || { say "pkt: topology setup failed"; return 1; }
-	say "packet rate: $RUNS runs of ${PKT_SECS}s per contender (generator CPU $GEN_CPU, LB CPU $LB_CPU)"
-	for ((round = 0; round <= RUNS; round++)); do
+	say "packet rate: $PKT_RUNS runs of ${PKT_SECS}s per contender (generator CPU $GEN_CPU, LB CPU $LB_CPU)"
+	for ((round = 0; round <= PKT_RUNS; round++)); do
 		for c in "${cs[@]}"; do
 			out_of_time && return 0
 			start_contender pkt "$c" || { rec pkt "$c" - na 1; continue; }
@@ -767,8 +772,8 @@ req_phase() {
 	[ $HAVE_WRK = 1 ] || return 0
 	say "request rate: bringing the lab up"
 	req_setup || { say "req: lab setup failed"; return 1; }
-	say "request rate: $RUNS runs of ${REQ_SECS}s per contender and mode, wrk -t2 -c$CONNS"
-	for ((round = 1; round <= RUNS; round++)); do
+	say "request rate: $REQ_RUNS runs of ${REQ_SECS}s per contender and mode, wrk -t2 -c$CONNS"
+	for ((round = 1; round <= REQ_RUNS; round++)); do
 		for c in "${cs[@]}"; do
 			out_of_time && return 0
 			[ "$c" = xlb-dr ] && dr_vip add
@@ -871,7 +876,8 @@ report() {
 	echo "### Machine"
 	echo
 	echo "$NCPU CPUs ($model), kernel $kern, load average at start $LOAD0;"
-	echo "$RUNS runs per figure (median [min-max]); ratios are medians against xlb NAT of this run."
+	echo "Each figure: median [min-max] of $PKT_RUNS (packet rate) or $REQ_RUNS (request rate) runs, the"
+	echo "contenders interleaved; ratios (x NAT) are of medians, against xlb NAT in this same invocation."
 	if [ -s "$RES" ] && grep -q '^pkt ' "$RES"; then
 		echo
 		echo "### Packet rate (UDP, 60-byte frames, 4096 flows, 3 backends 3:1:4)"
