@@ -747,6 +747,8 @@ req_run() {
 	rec req "$n" "$m" p99 "$p99"
 	rec req "$n" "$m" err "$err"
 	rec req "$n" "$m" lbcpu "$(awk -v a="$lb0" -v b="$lb1" -v s="$REQ_SECS" 'BEGIN { printf "%.3f", (b - a) / 1e9 / s }')"
+	rec req "$n" "$m" percore "$(awk -v a="$lb0" -v b="$lb1" -v r="$rps" -v s="$REQ_SECS" \
+		'BEGIN { c = (b - a) / 1e9 / s; printf "%.0f", (c > 0 ? r / c : 0) }')"
 	rec req "$n" "$m" becpu "$(awk -v a="$be0" -v b="$be1" -v s="$REQ_SECS" 'BEGIN { printf "%.3f", (b - a) / 1e9 / s }')"
 	rec req "$n" "$m" clcpu "$(awk -v a="$c0" -v b="$c1" -v s="$REQ_SECS" 'BEGIN { printf "%.3f", (b - a) / s }')"
 	rec req "$n" "$m" busy "$(echo "$m0 $m1" | awk -v n="$NCPU" '{ printf "%.2f", ($5 > $2 ? n * ($4 - $1) / ($5 - $2) : 0) }')"
@@ -916,23 +918,24 @@ report() {
 		echo "the network (the hub's bridge kthread plus all irq/softirq time, which with tick accounting may"
 		echo "overlap the tasks' own time), and all CPUs busy with anything (other load on the machine too)."
 		echo
-		echo "| contender | connections | req/s | x NAT | p50 ms | p99 ms | errors | share % (37.5/12.5/50) | LB CPU | backends CPU | wrk CPU | net CPU | all busy | bottleneck |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		echo "| contender | connections | req/s | x NAT | p50 ms | p99 ms | errors | share % (37.5/12.5/50) | LB CPU | req/s per LB core | x NAT | backends CPU | wrk CPU | net CPU | all busy | bottleneck |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 		for m in keepalive close; do
-			nat=$(med req xlb-nat "$m" rps)
+			nat=$(med req xlb-nat "$m" rps) natc=$(med req xlb-nat "$m" percore)
 			for c in xlb-nat xlb-dr nft nginx haproxy; do
 				s=$(st req "$c" "$m" rps)
 				if [ -z "$s" ]; then
-					echo "| $(name_of req $c) | $(conn_of $m) | n/a (did not run, see log) | | | | | | | | | | | |"
+					echo "| $(name_of req $c) | $(conn_of $m) | n/a (did not run, see log) | | | | | | | | | | | | | |"
 					continue
 				fi
-				printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+				printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
 					"$(name_of req "$c")" \
 					"$(conn_of "$m")" \
 					"$(fmt_plain "$s")" "$(ratio "$(med req "$c" "$m" rps)" "$nat")" \
 					"$(med req "$c" "$m" p50)" "$(med req "$c" "$m" p99)" \
 					"$(med req "$c" "$m" err)" "$(shares req "$c" "$m")" \
-					"$(med req "$c" "$m" lbcpu)" "$(med req "$c" "$m" becpu)" \
+					"$(med req "$c" "$m" lbcpu)" "$(fmt_plain "$(st req "$c" "$m" percore)")" \
+					"$(ratio "$(med req "$c" "$m" percore)" "$natc")" "$(med req "$c" "$m" becpu)" \
 					"$(med req "$c" "$m" clcpu)" "$(med req "$c" "$m" netcpu)" \
 					"$(med req "$c" "$m" busy)" \
 					"$(req_bottleneck "$c" "$m")"
@@ -950,7 +953,11 @@ report() {
 			r = a / b
 			printf "- xlb NAT vs %s, packets/s per LB core: %.1fx (target >= %dx: %s)\n", n, r, t, (r >= t ? "met" : "NOT met") }'
 	done
-	echo "- xlb NAT vs HAProxy: no packet-rate figure (HAProxy carries TCP only); request rates above"
+	echo "- xlb NAT vs HAProxy: no packet-rate figure (HAProxy carries TCP only); per LB core it served"
+	for m in keepalive close; do
+		awk -v a="$(med req xlb-nat "$m" percore)" -v b="$(med req haproxy "$m" percore)" -v m="$(conn_of "$m")" 'BEGIN {
+			if (a != "" && b != "" && b > 0) printf "  %.1fx the requests/s of HAProxy (%s)\n", a / b, m }'
+	done
 	for m in keepalive close; do
 		s=$(med req xlb-nat "$m" rps)
 		[ -n "$s" ] || continue
