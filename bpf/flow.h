@@ -29,7 +29,18 @@
  * interval per direction: far below any timeout, and no extra map lookup on
  * most packets.
  */
-#define XLB_REFRESH_NS XLB_NS_PER_SEC
+#define XLB_REFRESH_SHIFT 30 /* 2^30 ns, about 1.07 s */
+
+/*
+ * Due when @now is in another refresh period than @last: a steady stream
+ * (packets closer together than the period) still refreshes once per
+ * period. Comparing the gap instead would never refresh it, and a one-way
+ * flow's other entry would expire under it.
+ */
+static __always_inline int xlb_refresh_due(__u64 last, __u64 now)
+{
+	return (now >> XLB_REFRESH_SHIFT) != (last >> XLB_REFRESH_SHIFT);
+}
 
 /*
  * The data plane's clock: CLOCK_MONOTONIC (what bpf_ktime_get_ns() reads
@@ -202,7 +213,7 @@ static __always_inline void xlb_flow_hit(struct xlb_flow *f, struct xlb_backend 
 	if (closing)
 		flags |= XLB_FLOW_F_CLOSING;
 	ch->flags = flags;
-	ch->touch_nat = syn || flags != f->flags || xlb_is_expired(last, now, XLB_REFRESH_NS);
+	ch->touch_nat = syn || flags != f->flags || xlb_refresh_due(last, now);
 	f->last_seen = now;
 	if (flags != f->flags)
 		f->flags = flags;

@@ -113,7 +113,7 @@ claimed:
 
 /*
  * Established NAT flow, forward direction: keep its `nat` entry alive (at
- * most once per XLB_REFRESH_NS, see flow.h) and carry the closing flag over.
+ * most once per refresh period, see xlb_refresh_due in flow.h) and carry the closing flag over.
  * An entry lost to LRU eviction is put back if its port is still free.
  */
 static __always_inline void xlb_nat_touch(const struct xlb_pkt *p, const struct xlb_service *svc,
@@ -258,7 +258,7 @@ static __always_inline int xlb_nat_reply(struct xdp_md *ctx, const struct xlb_pk
 	last = e->last_seen;
 	if (xlb_is_expired(last, now, xlb_timeout(cfg, p->key.proto, e->flags)))
 		return XLB_NOT_MINE;
-	if (closing || xlb_is_expired(last, now, XLB_REFRESH_NS))
+	if (closing || xlb_refresh_due(last, now))
 		xlb_flow_touch(e, p, now, closing);
 	e->last_seen = now;
 	if (closing && !(e->flags & XLB_FLOW_F_CLOSING))

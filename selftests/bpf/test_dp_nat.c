@@ -4,6 +4,8 @@
  * TCP/UDP with exact output frames, the NAT reverse entries, UDP checksum
  * corner cases, missing neighbours, expiry, and SNAT port allocation.
  */
+#include <unistd.h>
+
 #include "dp.h"
 
 /* Client -> backend as the data plane must emit it. */
@@ -442,5 +444,71 @@ Test(dp_nat, snat_port_exhaustion_and_reuse)
 	cr_assert_eq(fx_nat_get(&fx, &rk, &nat), 0);
 	cr_expect_eq(nat.client_port, htons(2008), "entry now belongs to the new flow");
 	cr_expect(nat.last_seen > fx_now_ns() - 10ull * 1000000000ull);
+	dp_done(&fx);
+}
+
+/*
+ * A one-way flow sending faster than the refresh period keeps its NAT entry
+ * alive: a forward packet in a new period refreshes the reverse entry even
+ * though the flow was seen less than a second ago (and the reverse: replies
+ * keep a silent client's flow entry). Otherwise the port of a live one-way
+ * UDP flow would expire and could be handed to another flow.
+ */
+Test(dp_nat, one_way_flows_keep_both_entries_alive)
+{
+	const uint64_t period = 1ull << 30;
+	struct xlb_flow_key k, rk;
+	struct xlb_flow f;
+	struct xlb_nat n;
+	struct pkt p, r;
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	uint64_t now, stale;
+	uint16_t port;
+	size_t len;
+	struct fx fx;
+
+	dp_setup(&fx, NULL);
+	dp_service(&fx, AF_INET, IPPROTO_UDP, DP_PORT, XLB_MODE_NAT, 0, 0, 1, NULL);
+	dp_client_pkt(&p, AF_INET, IPPROTO_UDP, DP_CPORT, DP_PORT, 0);
+	port = nat_forward(&fx, &p, AF_INET, 0, 0, XDP_TX);
+	dp_flow_key(&k, AF_INET, IPPROTO_UDP, DP_CPORT, DP_PORT);
+	fx_key(&rk, fx_be_addr(0, 0, XLB_AF_INET), DP_BPORT, FX_LB4, port, IPPROTO_UDP);
+
+	/* Start early in a period, so "previous period" is < 0.5 s ago: the
+	 * gap-based refresh this replaces would not fire, whatever the clock. */
+	while ((fx_now_ns() & (period - 1)) > 400000000ull)
+		usleep(10000);
+	/* client side: flow seen in the previous period but < 1 s ago; NAT old */
+	now = fx_now_ns();
+	cr_assert_gt(now, 100 * period);
+	cr_assert_eq(fx_flow_get(&fx, &k, &f), 0);
+	f.last_seen = (now & ~(period - 1)) - 1;
+	cr_assert_eq(fx_flow_set(&fx, &k, &f), 0);
+	stale = now - 25ull * 1000000000ull;
+	cr_assert_eq(fx_nat_get(&fx, &rk, &n), 0);
+	n.last_seen = stale;
+	cr_assert_eq(fx_nat_set(&fx, &rk, &n), 0);
+	len = pkt_build(&p, in, sizeof(in));
+	dp_run(&fx, fx.ifindex0, in, len, out, XDP_TX);
+	cr_assert_eq(fx_nat_get(&fx, &rk, &n), 0);
+	cr_expect_gt(n.last_seen, stale + 20ull * 1000000000ull,
+		     "forward packet in a new period refreshed the NAT entry");
+
+	/* backend side: replies only; the flow entry is old, NAT recent */
+	while ((fx_now_ns() & (period - 1)) > 400000000ull)
+		usleep(10000);
+	now = fx_now_ns();
+	cr_assert_eq(fx_nat_get(&fx, &rk, &n), 0);
+	n.last_seen = (now & ~(period - 1)) - 1;
+	cr_assert_eq(fx_nat_set(&fx, &rk, &n), 0);
+	cr_assert_eq(fx_flow_get(&fx, &k, &f), 0);
+	f.last_seen = stale;
+	cr_assert_eq(fx_flow_set(&fx, &k, &f), 0);
+	nat_reply_pkt(&r, AF_INET, IPPROTO_UDP, 0, 0, port, 0);
+	len = pkt_build(&r, in, sizeof(in));
+	dp_run(&fx, fx.ifindex0, in, len, out, XDP_TX);
+	cr_assert_eq(fx_flow_get(&fx, &k, &f), 0);
+	cr_expect_gt(f.last_seen, stale + 20ull * 1000000000ull,
+		     "reply in a new period refreshed the flow entry");
 	dp_done(&fx);
 }
