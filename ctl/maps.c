@@ -399,17 +399,22 @@ int xlb_dp_attach(struct xlb_dp *dp, const char *ifname, enum xlb_xdp_mode mode,
 		pr_warn("interface %s: %s\n", ifname, strerror(errno));
 		return -ENODEV;
 	}
-	fd = pin ? take_over_link(dp) : -1;
+	/*
+	 * A link pinned by an earlier run is taken over whether or not we pin:
+	 * dropping it and attaching anew would race with its release, which
+	 * the kernel completes asynchronously (the new attach fails EBUSY).
+	 */
+	fd = take_over_link(dp);
 	if (fd >= 0) {
 		dp->link_fd = fd;
 		dp->link_pinned = true;
 		dp->generic = attached_generic(dp->ifindex);
 		pr_info("XDP program replaced in the link pinned on %s (%s): no packet missed\n",
 			ifname, dp->generic ? "generic" : "native");
+		if (!pin)
+			xlb_dp_unpin_link(dp); /* ours now: detached when we close it */
 		return 0;
 	}
-	if (!pin)
-		xlb_dp_unpin_link(dp);
 	if (mode == XLB_XDP_GENERIC) {
 		fd = link_xdp(dp, XDP_FLAGS_SKB_MODE);
 		dp->generic = true;
