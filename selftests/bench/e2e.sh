@@ -538,7 +538,7 @@ pkt_run() {
 		--hold-if "$P_IFH" --smac "$P_GMAC" --dmac "$P_LMAC" --saddr 10.98.0.100 \
 		--daddr "$P_VIP" --dport "$P_PORT" --flows 4096 \
 		--bemac "${P_MAC[0]},${P_MAC[1]},${P_MAC[2]}" --gen-cpu "$GEN_CPU" \
-		--lb-cpu "$LB_CPU" --warmup "$1" --seconds "$2" "${a[@]}" 2>>"$T/pkt.err"
+		--lb-cpu "$LB_CPU" --warmup "$1" --seconds "$2" --keep "${a[@]}" 2>>"$T/pkt.err"
 }
 
 kv() { # KEY LINE: value of KEY=... in LINE

@@ -19,7 +19,10 @@
  * key=value on stdout.
  *
  * Bounded: the generator stops after warmup + seconds (each at most 60 s);
- * SIGINT/SIGTERM stop it early. Both programs are detached on exit.
+ * SIGINT/SIGTERM stop it early. Both programs are detached on exit unless
+ * --keep: then they stay attached (and counting) until the next run
+ * replaces them, so the veths never go without XDP between runs: each
+ * detach and attach reconfigures the veth pair (NAPI, offloads).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -65,6 +68,7 @@ struct opts {
 	uint16_t dport;
 	int pids[MAX_PIDS];
 	int npids, sink_pid;
+	bool keep; /* leave both programs attached at exit */
 };
 
 struct snap {
@@ -276,7 +280,7 @@ static void usage(const char *prog)
 		"usage: %s --if IF --smac MAC --dmac MAC --saddr IP --daddr IP --dport PORT\n"
 		"          --bemac MAC,MAC,MAC [--flows N] [--gen-cpu N] [--lb-cpu N]\n"
 		"          [--warmup SEC] [--seconds SEC] [--pid PID]... [--hold-if IF]\n"
-		"          [--rate PPS] [--sink-pid PID]\n",
+		"          [--rate PPS] [--sink-pid PID] [--keep]\n",
 		prog);
 }
 
@@ -288,7 +292,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "bemac", 1, 0, 'b' },	  { "flows", 1, 0, 'f' },   { "gen-cpu", 1, 0, 'g' },
 		{ "lb-cpu", 1, 0, 'l' },  { "warmup", 1, 0, 'w' },  { "seconds", 1, 0, 't' },
 		{ "pid", 1, 0, 'P' },	  { "hold-if", 1, 0, 'H' }, { "rate", 1, 0, 'r' },
-		{ "sink-pid", 1, 0, 'k' }, { 0, 0, 0, 0 },
+		{ "sink-pid", 1, 0, 'k' }, { "keep", 0, 0, 'K' }, { 0, 0, 0, 0 },
 	};
 	char *tok, *save = NULL;
 	int c, n, need = 0;
@@ -319,6 +323,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'H': o->hold_ifname = optarg; break;
 		case 'r': o->rate = atof(optarg); break;
 		case 'k': o->sink_pid = atoi(optarg); break;
+		case 'K': o->keep = true; break;
 		case 'f': o->flows = (uint32_t)atoi(optarg); break;
 		case 'g': o->gen_cpu = atoi(optarg); break;
 		case 'l': o->lb_cpu = atoi(optarg); break;
@@ -439,9 +444,9 @@ out:
 	atomic_store(&stop, true);
 	if (started)
 		pthread_join(th, NULL);
-	if (attached)
+	if (attached && !o.keep)
 		bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
-	if (hold_ifindex)
+	if (hold_ifindex && !o.keep)
 		bpf_xdp_detach(hold_ifindex, XDP_FLAGS_DRV_MODE, NULL);
 	pkt__destroy(skel);
 	return err ? 1 : 0;
