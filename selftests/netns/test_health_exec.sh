@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # exec health checks, end to end in the namespace lab: xlbd on lb1 runs a
-# check script (interval 0.5 s, timeout 0.3 s, rise 2, fall 2) that gets
+# check script (interval 0.5 s, timeout 0.45 s, rise 2, fall 2) that gets
 # the backend's address and port, and hangs in a `sleep` (a grandchild of
 # xlbd) or fails when the test says so through flag files.
 #  - a passing script keeps every backend up: several intervals later none
@@ -22,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/health_lib.sh"
 hl_init exec
 
-MAX=$(awk 'BEGIN { print 2 * 0.5 + 0.3 + 2.5 }')
+MAX=$(awk 'BEGIN { print 2 * 0.5 + 0.45 + 2.5 }')
 # The hanging sleep carries a number unique to this run, so /proc tells
 # its processes from everything else on the machine.
 MARK="29.$$"
@@ -40,7 +40,7 @@ EOF
 chmod 0755 "$HL_TMP/check.sh"
 
 hl_config '.services[0].health_check = { type: "exec", script: "'"$HL_TMP/check.sh"'",
-	interval: 0.5, timeout: 0.3, rise: 2, fall: 2 }' >"$HL_TMP/cfg.json"
+	interval: 0.5, timeout: 0.45, rise: 2, fall: 2 }' >"$HL_TMP/cfg.json"
 hl_start "$HL_TMP/cfg.json"
 [ "$(cat "/proc/$HL_XPID/comm" 2>/dev/null)" = xlbd ] ||
 	hl_fail "expected PID $HL_XPID to be xlbd (nsenter execs it), saw $(cat "/proc/$HL_XPID/comm" 2>/dev/null)"
@@ -99,7 +99,7 @@ hl_split_check "be1 check hanging" 0 1 4
 
 # 3. the script stops hanging: nothing left over, be1 comes back
 rm -f "$FLAGS/hang-${HL_BE_ADDR[1]}"
-sleep 0.5 # the check that may be hanging now is killed within its 0.3 s timeout
+sleep 0.7 # the check that may be hanging now is killed within its 0.45 s timeout
 left=$(hangers | tr '\n' ' ')
 [ -z "$left" ] || hl_fail "expected no hanging check left 0.5 s after the script stopped hanging, saw PIDs $left"
 hl_wait 1 '.state == "up" and .in_table == true' "$MAX" || hl_fail "expected be1 up within ${MAX}s, saw $(hl_be 1)"
