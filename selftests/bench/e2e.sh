@@ -877,7 +877,7 @@ report() {
 	echo
 	echo "### Machine"
 	echo
-	echo "$NCPU CPUs ($model), kernel $kern, load average at start $LOAD0;"
+	echo "$NCPU CPUs ($model), kernel $kern, load average at start $LOAD0."
 	echo "Each figure: median [min-max] of $PKT_RUNS (packet rate) or $REQ_RUNS (request rate) runs, the"
 	echo "contenders interleaved; ratios (x NAT) are of medians, against xlb NAT in this same invocation."
 	if [ -s "$RES" ] && grep -q '^pkt ' "$RES"; then
@@ -956,7 +956,7 @@ report() {
 	echo "- xlb NAT vs HAProxy: no packet-rate figure (HAProxy carries TCP only); per LB core it served"
 	for m in keepalive close; do
 		awk -v a="$(med req xlb-nat "$m" percore)" -v b="$(med req haproxy "$m" percore)" -v m="$(conn_of "$m")" 'BEGIN {
-			if (a != "" && b != "" && b > 0) printf "  %.1fx the requests/s of HAProxy (%s)\n", a / b, m }'
+			if (a != "" && b != "" && b > 0) printf "  - %.1fx the requests/s of HAProxy (%s)\n", a / b, m }'
 	done
 	for m in keepalive close; do
 		s=$(med req xlb-nat "$m" rps)
