@@ -47,8 +47,9 @@
 
 #include "pkt.skel.h"
 
-#define NBE	   3
+#define NBE	   3  /* backends */
 #define MAX_PIDS   16
+
 /*
  * Frames per BPF_PROG_TEST_RUN call. Each call also sets up and tears down
  * a page pool; and it adds the program to the kernel's XDP dispatcher and
@@ -304,12 +305,34 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->seconds = 3;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'i': o->ifname = optarg; need |= 1; break;
-		case 's': if (parse_mac(optarg, o->smac)) return -EINVAL; need |= 2; break;
-		case 'd': if (parse_mac(optarg, o->dmac)) return -EINVAL; need |= 4; break;
-		case 'S': if (parse_ip(optarg, &o->saddr)) return -EINVAL; need |= 8; break;
-		case 'D': if (parse_ip(optarg, &o->daddr)) return -EINVAL; need |= 16; break;
-		case 'p': o->dport = (uint16_t)atoi(optarg); need |= 32; break;
+		case 'i':
+			o->ifname = optarg;
+			need |= 1;
+			break;
+		case 's':
+			if (parse_mac(optarg, o->smac))
+				return -EINVAL;
+			need |= 2;
+			break;
+		case 'd':
+			if (parse_mac(optarg, o->dmac))
+				return -EINVAL;
+			need |= 4;
+			break;
+		case 'S':
+			if (parse_ip(optarg, &o->saddr))
+				return -EINVAL;
+			need |= 8;
+			break;
+		case 'D':
+			if (parse_ip(optarg, &o->daddr))
+				return -EINVAL;
+			need |= 16;
+			break;
+		case 'p':
+			o->dport = (uint16_t)atoi(optarg);
+			need |= 32;
+			break;
 		case 'b':
 			n = 0;
 			for (tok = strtok_r(optarg, ",", &save); tok && n < NBE;
@@ -320,21 +343,40 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -EINVAL;
 			need |= 64;
 			break;
-		case 'H': o->hold_ifname = optarg; break;
-		case 'r': o->rate = atof(optarg); break;
-		case 'k': o->sink_pid = atoi(optarg); break;
-		case 'K': o->keep = true; break;
-		case 'f': o->flows = (uint32_t)atoi(optarg); break;
-		case 'g': o->gen_cpu = atoi(optarg); break;
-		case 'l': o->lb_cpu = atoi(optarg); break;
-		case 'w': o->warmup = atof(optarg); break;
-		case 't': o->seconds = atof(optarg); break;
+		case 'H':
+			o->hold_ifname = optarg;
+			break;
+		case 'r':
+			o->rate = atof(optarg);
+			break;
+		case 'k':
+			o->sink_pid = atoi(optarg);
+			break;
+		case 'K':
+			o->keep = true;
+			break;
+		case 'f':
+			o->flows = (uint32_t)atoi(optarg);
+			break;
+		case 'g':
+			o->gen_cpu = atoi(optarg);
+			break;
+		case 'l':
+			o->lb_cpu = atoi(optarg);
+			break;
+		case 'w':
+			o->warmup = atof(optarg);
+			break;
+		case 't':
+			o->seconds = atof(optarg);
+			break;
 		case 'P':
 			if (o->npids == MAX_PIDS)
 				return -E2BIG;
 			o->pids[o->npids++] = atoi(optarg);
 			break;
-		default: return -EINVAL;
+		default:
+			return -EINVAL;
 		}
 	}
 	if (need != 127 || o->flows < 1 || o->flows > 65536 || o->warmup < 0 ||
