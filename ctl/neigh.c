@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <linux/neighbour.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,10 @@ void xlb_neigh_sync(struct xlb_neigh *n, const struct xlb_cfg *cfg)
 		struct xlb_ip *h;
 
 		if (contains(n->have, n->n_have, &want[b]))
+			continue;
+		/* An entry the operator set by hand is theirs: leave it alone. */
+		err = xlb_nl_neigh_state(n->ifindex, &want[b]);
+		if (err >= 0 && (err & (NUD_PERMANENT | NUD_NOARP)))
 			continue;
 		err = xlb_nl_neigh_managed(n->ifindex, &want[b], true);
 		if (err) {

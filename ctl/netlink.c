@@ -117,6 +117,36 @@ int xlb_nl_addr_del(int ifindex, const struct xlb_ip *ip, unsigned int prefix)
 
 /* ---- neighbours ------------------------------------------------------------- */
 
+static int neigh_state_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type == RTM_NEWNEIGH)
+		*(int *)arg = ndm->ndm_state;
+	return MNL_CB_OK;
+}
+
+int xlb_nl_neigh_state(int ifindex, const struct xlb_ip *ip)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ndmsg *ndm;
+	int state = -1, err;
+
+	if (ip->family != XLB_AF_INET && ip->family != XLB_AF_INET6)
+		return -EAFNOSUPPORT;
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = ip->family;
+	ndm->ndm_ifindex = ifindex;
+	mnl_attr_put(nlh, NDA_DST, ip_len(ip), ip->a);
+	err = nl_talk(nlh, neigh_state_cb, &state);
+	if (err)
+		return err;
+	return state < 0 ? -ENOENT : state;
+}
+
 int xlb_nl_neigh_managed(int ifindex, const struct xlb_ip *ip, bool add)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];

@@ -68,5 +68,7 @@ void xlb_nl_monitor_close(struct xlb_nl_monitor *m);
  * other traffic went there. @add false removes the entry. 0 or -errno.
  */
 int xlb_nl_neigh_managed(int ifindex, const struct xlb_ip *ip, bool add);
+/* NUD_* state of the neighbour entry of @ip on @ifindex, or -ENOENT. */
+int xlb_nl_neigh_state(int ifindex, const struct xlb_ip *ip);
 
 #endif /* XLB_NETLINK_H */
