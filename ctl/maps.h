@@ -12,6 +12,7 @@
 #include <xlb/abi.h>
 
 #include "config.h"
+#include "reasons.h"
 
 #define XLB_PIN_BASE "/sys/fs/bpf/xlb"
 
@@ -105,6 +106,5 @@ int xlb_dp_stats_reset(struct xlb_dp *dp, int service_id, int backend_id);
 /* Number of entries in `flows` (walks the map; for status/tests). */
 int xlb_dp_flow_count(struct xlb_dp *dp, uint32_t *count);
 
-extern const char *const xlb_reason_names[XLB_R_MAX];
 
 #endif

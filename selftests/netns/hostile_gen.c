@@ -59,6 +59,7 @@
 
 #include "pkt.h"
 #include "xlb/abi.h"
+#include "reasons.h"
 
 #define MARK_ID    0xbad1
 #define MARK_SEQ   0xbad1bad1u
@@ -67,24 +68,6 @@
 #define OTHER_PORT 53 /* a UDP port no service uses */
 
 /* Names as `xlbctl -j stats` prints them under "reasons". */
-static const char *const reason_names[XLB_R_MAX] = {
-	[XLB_R_FWD_TX] = "fwd_tx",
-	[XLB_R_FWD_REDIRECT] = "fwd_redirect",
-	[XLB_R_PASS_NOT_IP] = "pass_not_ip",
-	[XLB_R_PASS_NOT_SERVICE] = "pass_not_service",
-	[XLB_R_PASS_FRAGMENT] = "pass_fragment",
-	[XLB_R_PASS_NO_NEIGH] = "pass_no_neigh",
-	[XLB_R_PASS_NO_BACKEND] = "pass_no_backend",
-	[XLB_R_PASS_ICMP] = "pass_icmp",
-	[XLB_R_DROP_MALFORMED] = "drop_malformed",
-	[XLB_R_DROP_FRAGMENT] = "drop_fragment",
-	[XLB_R_DROP_NO_BACKEND] = "drop_no_backend",
-	[XLB_R_DROP_NO_NEIGH] = "drop_no_neigh",
-	[XLB_R_DROP_FIB] = "drop_fib",
-	[XLB_R_DROP_NAT_PORTS] = "drop_nat_ports",
-	[XLB_R_PASS_OTHER_HOST] = "pass_other_host",
-};
-
 struct gen {
 	int fd;                  /* AF_PACKET socket, -1 in "list" mode */
 	struct sockaddr_ll to;
@@ -170,7 +153,7 @@ static int emit(struct gen *g, const uint8_t *f, size_t len, int want, const cha
 	if ((g->part == PART_BRIDGED && direct) || (g->part == PART_DIRECT && !direct))
 		return 0;
 	if (g->list) {
-		printf("%-28s len %4zu -> %s%s\n", cls, len, want >= 0 ? reason_names[want] : "any",
+		printf("%-28s len %4zu -> %s%s\n", cls, len, want >= 0 ? xlb_reason_names[want] : "any",
 		       direct ? " (direct)" : "");
 	} else {
 		pace(g);
@@ -892,7 +875,7 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "syn") && strcmp(mode, "random"))
 		for (i = 0; i < XLB_R_MAX; i++)
 			if (g.want[i])
-				printf("%s %lu\n", reason_names[i], g.want[i]);
+				printf("%s %lu\n", xlb_reason_names[i], g.want[i]);
 	printf("sent %lu\n", g.sent);
 	return err ? 1 : 0;
 }

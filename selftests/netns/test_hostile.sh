@@ -53,8 +53,9 @@ FT=4096         # flow table size for the LRU part
 GEN_MAC=02:68:6f:73:74:01
 
 GEN=$E2E_TMP/hostile_gen
-gcc -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -I"$E2E_TOP/include" \
+gcc -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -I"$E2E_TOP/include" -I"$E2E_TOP/ctl" \
 	-I"$E2E_TOP/selftests/bpf" "$E2E_LIB_DIR/hostile_gen.c" "$E2E_TOP/selftests/bpf/pkt.c" \
+	"$E2E_TOP/ctl/reasons.c" \
 	-o "$GEN" 2>"$E2E_TMP/gcc.err" || e2e_fail "cannot compile hostile_gen.c: $(cat "$E2E_TMP/gcc.err")"
 
 e2e_lab_up
