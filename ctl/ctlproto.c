@@ -235,13 +235,31 @@ int xlb_frame_feed(struct xlb_frame *f, const char *buf, size_t len, size_t *use
 			*used = off;
 			return -EMSGSIZE;
 		}
-		f->msg = malloc(f->msg_len + 1);
+		/* Memory follows the bytes that arrive, not the announced
+		 * length: a client announcing 32 MiB and sending nothing costs
+		 * 64 KiB. */
+		f->msg_cap = (f->msg_len < 65536 ? f->msg_len : 65536) + 1;
+		f->msg = malloc(f->msg_cap);
 		if (!f->msg)
 			return -ENOMEM;
 	}
 	n = len - off;
 	if (n > f->msg_len - f->msg_got)
 		n = f->msg_len - f->msg_got;
+	if (f->msg_got + n + 1 > f->msg_cap) {
+		size_t cap = 2 * f->msg_cap;
+		char *m;
+
+		if (cap < f->msg_got + n + 1)
+			cap = f->msg_got + n + 1;
+		if (cap > f->msg_len + 1)
+			cap = f->msg_len + 1;
+		m = realloc(f->msg, cap);
+		if (!m)
+			return -ENOMEM;
+		f->msg = m;
+		f->msg_cap = cap;
+	}
 	memcpy(f->msg + f->msg_got, buf + off, n);
 	f->msg_got += n;
 	*used = off + n;

@@ -72,6 +72,7 @@ struct xlb_frame {
 	char    *msg;
 	size_t   msg_len;
 	size_t   msg_got;
+	size_t   msg_cap;  /* allocated, grows with the bytes that arrive */
 	size_t   max;
 };
 void xlb_frame_init(struct xlb_frame *f, size_t max);

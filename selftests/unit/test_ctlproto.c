@@ -141,3 +141,28 @@ Test(ctlproto, frame_write_then_read_over_a_pipe)
 	free(got);
 	close(p[0]);
 }
+
+Test(ctlproto, frame_memory_follows_the_bytes_not_the_announced_length)
+{
+	const uint8_t hdr[4] = { 0x01, 0x00, 0x00, 0x00 }; /* announces 16 MiB */
+	static char chunk[100000];
+	struct xlb_frame f;
+	size_t used, total = 0;
+	int ret;
+
+	xlb_frame_init(&f, 32u << 20);
+	cr_assert_eq(xlb_frame_feed(&f, (const char *)hdr, 4, &used), 0);
+	cr_expect_leq(f.msg_cap, 65537, "nothing received yet, %zu bytes allocated", f.msg_cap);
+	memset(chunk, 'x', sizeof(chunk));
+	do {
+		ret = xlb_frame_feed(&f, chunk, sizeof(chunk), &used);
+		total += used;
+		cr_assert_geq(f.msg_cap, f.msg_got + 1);
+	} while (ret == 0);
+	cr_assert_eq(ret, 1);
+	cr_expect_eq(total, 16u << 20);
+	cr_expect_eq(f.msg_len, 16u << 20);
+	cr_expect_eq(f.msg[f.msg_len - 1], 'x');
+	cr_expect_eq(f.msg[f.msg_len], '\0');
+	xlb_frame_reset(&f);
+}
