@@ -31,6 +31,11 @@ hl_split_check "start" 3 1 4
 # 1. drain: no new flows, the established one goes on
 out=$(hl_ctl backend drain web "$BE1" 2>&1) || hl_fail "expected drain of $BE1 to succeed, saw: $out"
 hl_expect_be 1 '.state == "draining" and .dp_state == "draining" and .in_table == false' "draining"
+# probes go on while draining: a passing result shows within a few intervals
+for _ in $(seq 20); do
+	jq -e '.last_result // "" | test("http ok")' <<<"$(hl_be 1)" >/dev/null 2>&1 && break
+	sleep 0.1
+done
 hl_expect_be 1 '.last_result | test("http ok")' "still checked (and passing)"
 mark1=$(hl_log_mark 1)
 hl_split_check "be1 draining" 0 1 4
