@@ -513,3 +513,35 @@ e2e_first_success() {
 		exit 1' e2e-first "$url" "$timeout" || return 1
 	e2e_since "$t0"
 }
+
+# ---- a long-lived connection through the VIP -----------------------------------
+# e2e_stream_open MAX_SECONDS: start a background curl of /stream from the
+# client through the IPv4 VIP (into $E2E_TMP/stream.out), wait for its first
+# 64 KiB, and find the backend holding it. Sets E2E_STREAM_OUT, E2E_STREAM_PID
+# (the curl), E2E_STREAM_BE (1..3) and E2E_STREAM_PEER (the backend's view of
+# its peer, "VIP:port"); fails the test when no backend holds it.
+e2e_stream_open() {
+	local n p
+	E2E_STREAM_OUT=$E2E_TMP/stream.out
+	e2e_bg ip netns exec "$LAB_NS_CLIENT" curl -s -o "$E2E_STREAM_OUT" --connect-timeout 2 \
+		--max-time "$1" "http://$LAB_VIP4/stream"
+	E2E_STREAM_PID=$E2E_BG
+	e2e_wait "first 64 KiB of /stream" 10 e2e_stream_size_over 65535
+	E2E_STREAM_BE='' E2E_STREAM_PEER=''
+	for n in 1 2 3; do
+		p=$(e2e_stream_peer "$n")
+		[ -n "$p" ] && { E2E_STREAM_BE=$n; E2E_STREAM_PEER=$p; }
+	done
+	[ -n "$E2E_STREAM_BE" ] || e2e_fail "no backend holds the /stream connection from $LAB_VIP4"
+}
+
+# e2e_stream_size: bytes of /stream received so far.
+e2e_stream_size() { stat -c %s "$E2E_STREAM_OUT" 2>/dev/null || echo 0; }
+e2e_stream_size_over() { [ "$(e2e_stream_size)" -gt "$1" ]; }
+
+# e2e_stream_peer N: "VIP:port" of be N's ESTABLISHED connection from the VIP
+# on port 80 (NAT: the LB's SNAT address), or nothing.
+e2e_stream_peer() {
+	lab_exec "be$1" ss -Htn state established "( sport = :80 )" |
+		awk -v vip="$LAB_VIP4" '$4 ~ "^" vip ":" { print $4 }'
+}

@@ -31,28 +31,11 @@ for a in "$LAB_BE1_4" "$LAB_BE2_4" "$LAB_BE3_4"; do
 	e2e_wait "backend $a up" 10 e2e_be_is lb1 "$a" up
 done
 
-OUT=$E2E_TMP/stream.out
-e2e_bg ip netns exec "$LAB_NS_CLIENT" curl -s -o "$OUT" --connect-timeout 2 --max-time 50 \
-	"http://$LAB_VIP4/stream"
-CURL=$E2E_BG
-
-size() { stat -c %s "$OUT" 2>/dev/null || echo 0; }
-size_over() { [ "$(size)" -gt "$1" ]; }
-
-# stream_peer N: "VIP:port" of be N's ESTABLISHED connection from the VIP on
-# port 80 (NAT: the LB's SNAT address), or nothing.
-stream_peer() {
-	lab_exec "be$1" ss -Htn state established "( sport = :80 )" |
-		awk -v vip="$LAB_VIP4" '$4 ~ "^" vip ":" { print $4 }'
-}
-
-e2e_wait "first 64 KiB of /stream" 10 size_over 65535
-S='' PEER=''
-for n in 1 2 3; do
-	p=$(stream_peer "$n")
-	[ -n "$p" ] && { S=$n; PEER=$p; }
-done
-[ -n "$S" ] || e2e_fail "no backend holds the /stream connection from $LAB_VIP4"
+e2e_stream_open 50
+CURL=$E2E_STREAM_PID S=$E2E_STREAM_BE PEER=$E2E_STREAM_PEER
+size() { e2e_stream_size; }
+size_over() { e2e_stream_size_over "$1"; }
+stream_peer() { e2e_stream_peer "$1"; }
 others=$(for n in 1 2 3; do [ "$n" = "$S" ] || echo "$n"; done | tr '\n' ' ')
 O1=${others%% *}
 e2e_note "stream on be$S from $PEER; other backends: $others"

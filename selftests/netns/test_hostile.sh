@@ -266,23 +266,11 @@ entry() {
 	# shellcheck disable=SC2086 # the key is a list of bytes
 	if bpftool map lookup pinned "$PIN/$1" key $2 >/dev/null 2>&1; then echo kept; else echo evicted; fi
 }
-OUT=$E2E_TMP/stream.out
-e2e_bg ip netns exec "$LAB_NS_CLIENT" curl -s -o "$OUT" --connect-timeout 2 --max-time 40 \
-	"http://$LAB_VIP4/stream"
-CURL=$E2E_BG
-size() { stat -c %s "$OUT" 2>/dev/null || echo 0; }
-size_over() { [ "$(size)" -gt "$1" ]; }
-stream_peer() {
-	lab_exec "be$1" ss -Htn state established "( sport = :80 )" |
-		awk -v vip="$LAB_VIP4" '$4 ~ "^" vip ":" { print $4 }'
-}
-e2e_wait "first 64 KiB of /stream" 10 size_over 65535
-S="" PEER=""
-for n in 1 2 3; do
-	p=$(stream_peer "$n")
-	[ -n "$p" ] && { S=$n; PEER=$p; }
-done
-[ -n "$S" ] || e2e_fail "no backend holds the /stream connection"
+e2e_stream_open 40
+CURL=$E2E_STREAM_PID S=$E2E_STREAM_BE PEER=$E2E_STREAM_PEER
+size() { e2e_stream_size; }
+size_over() { e2e_stream_size_over "$1"; }
+stream_peer() { e2e_stream_peer "$1"; }
 v=LAB_BE${S}_4
 BE_ADDR=${!v}
 CPORT=$(ip netns exec "$LAB_NS_CLIENT" ss -Htn state established "( dport = :80 )" |
